@@ -1,0 +1,54 @@
+# eidataset: the commands the README gives. `make help` lists them.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PYTEST := $(PY) -m pytest
+# The PostgreSQL server the suite runs on a second time (tests create their own database).
+TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/eidataset
+
+.PHONY: help install run serve test test-sqlite test-pg lint format
+
+help:
+	@echo "make run        install, create the SQLite database, load the scaffolding, start the admin"
+	@echo "make test       install, run the whole suite on SQLite and on PostgreSQL"
+	@echo "make test-sqlite | test-pg | lint | format"
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_scaffolding
+	@if [ -n "$$DJANGO_SUPERUSER_PASSWORD" ]; then \
+	  $(PY) manage.py shell -c "from django.contrib.auth import get_user_model as g; import sys; sys.exit(g().objects.filter(is_superuser=True).exists())" \
+	  && $(PY) manage.py createsuperuser --noinput --username "$${DJANGO_SUPERUSER_USERNAME:-admin}" --email "$${DJANGO_SUPERUSER_EMAIL:-admin@localhost}" || true; \
+	else \
+	  echo "To create your admin login, run: $(PY) manage.py createsuperuser"; \
+	fi
+	$(MAKE) serve
+
+serve:
+	@echo "Admin: http://127.0.0.1:8000/admin/  (Ctrl-C stops the server)"
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: install
+	$(MAKE) test-sqlite
+	$(MAKE) test-pg
+
+test-sqlite: install
+	env -u DATABASE_URL $(PYTEST)
+
+test-pg: install
+	DATABASE_URL=$(TEST_PG_URL) $(PYTEST)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
