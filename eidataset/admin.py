@@ -10,8 +10,8 @@ from django.utils.html import format_html
 from import_export.admin import ImportExportModelAdmin
 
 from eidataset import resources
-from eidataset.forms import RULES_HELP, PrettyJSONField, ScaffoldingImportForm, SourceDocumentForm
 from eidataset.formats import SCAFFOLDING_FORMATS
+from eidataset.forms import RULES_HELP, PrettyJSONField, ScaffoldingImportForm, SourceDocumentForm
 from eidataset.models import (
     ConsultantProfile,
     DocumentChunk,
@@ -42,13 +42,6 @@ class ScaffoldingAdmin(ImportExportModelAdmin):
         else:
             message = f"The file could not be read as the chosen format: {error}"
         form.add_error("import_file", message)
-
-    def get_import_data_kwargs(self, **kwargs: Any) -> dict[str, Any]:
-        # The confirm step re-reads the file: if the data changed since the dry run and a
-        # row no longer validates, roll everything back rather than import the rest.
-        data_kwargs = super().get_import_data_kwargs(**kwargs)
-        data_kwargs["rollback_on_validation_errors"] = True
-        return data_kwargs
 
 
 @admin.register(Persona)
@@ -90,7 +83,15 @@ class TrainingTopicAdmin(ScaffoldingAdmin):
 @admin.register(EdgeCase)
 class EdgeCaseAdmin(ScaffoldingAdmin):
     resource_classes = [resources.EdgeCaseResource]
-    list_display = ("name", "edge_case_type", "persona", "emotional_arc", "training_topic", "rule_count", "is_active")
+    list_display = (
+        "name",
+        "edge_case_type",
+        "persona",
+        "emotional_arc",
+        "training_topic",
+        "rule_count",
+        "is_active",
+    )
     list_filter = ("edge_case_type", "is_active", "persona")
     list_select_related = ("persona", "emotional_arc", "training_topic")
     search_fields = ("name", "edge_case_key", "expected_behavior")
@@ -145,11 +146,10 @@ class SourceDocumentAdmin(ScaffoldingAdmin):
         return document.chunk_count
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)  # chunk tags first, then split
         if form.needs_rechunk:
             count = form.instance.rechunk()
             self.message_user(request, f"“{form.instance}” was split into {count} chunks.")
-            formsets = []  # the inline rows shown before the split no longer exist
-        super().save_related(request, form, formsets, change)
 
     @admin.action(description="Re-split the selected documents into chunks")
     def resplit(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -172,7 +172,9 @@ class VersionedAdmin(ScaffoldingAdmin):
         return obj.version == self._newest(obj)
 
     def _newest(self, obj: Versioned) -> int:
-        return type(obj).objects.of(obj.key).order_by("-version").values_list("version", flat=True)[0]
+        return (
+            type(obj).objects.of(obj.key).order_by("-version").values_list("version", flat=True)[0]
+        )
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if obj is not None and obj.version != self._newest(obj):
@@ -193,12 +195,16 @@ class VersionedAdmin(ScaffoldingAdmin):
             return
         original = type(obj).objects.get(pk=obj.pk)
         changes = {field: form.cleaned_data[field] for field in obj.CONTENT_FIELDS}
-        obj.revision = original.revise(changes, user=request.user, note=form.cleaned_data["change_note"])
+        obj.revision = original.revise(
+            changes, user=request.user, note=form.cleaned_data["change_note"]
+        )
 
     def response_change(self, request: HttpRequest, obj: Any) -> HttpResponse:
         revision = getattr(obj, "revision", obj)
         if revision.pk == obj.pk:
-            self.message_user(request, "Nothing changed, so no new version was saved.", messages.INFO)
+            self.message_user(
+                request, "Nothing changed, so no new version was saved.", messages.INFO
+            )
         else:
             self.message_user(
                 request,
@@ -228,4 +234,6 @@ class PromptTemplateAdmin(VersionedAdmin):
         profile = ConsultantProfile.objects.latest_versions().first()
         if profile is None or not template.pk:
             return "—"
-        return format_html("<pre style='white-space: pre-wrap'>{}</pre>", template.render(consultant=profile))
+        return format_html(
+            "<pre style='white-space: pre-wrap'>{}</pre>", template.render(consultant=profile)
+        )

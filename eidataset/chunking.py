@@ -8,6 +8,7 @@ scenario prompt built on one chunk does not start mid-thought.
 import io
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import PurePath
 from typing import IO
 
@@ -31,7 +32,7 @@ def split_into_chunks(text: str, size: int, overlap: int) -> list[str]:
     budget = size - overlap
     bodies = _pack(_pieces(_normalise(text), budget), budget)
     chunks = bodies[:1]
-    for previous, body in zip(bodies, bodies[1:], strict=False):
+    for previous, body in pairwise(bodies):
         tail = _tail(previous, overlap)
         chunks.append(f"{tail} {body}" if tail else body)
     return chunks

@@ -15,7 +15,9 @@ class PrettyJSONField(forms.JSONField):
     """JSON edited as indented text, so lists and mappings stay readable in the admin."""
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 8, "cols": 80, "class": "vLargeTextField"}))
+        kwargs.setdefault(
+            "widget", forms.Textarea(attrs={"rows": 8, "cols": 80, "class": "vLargeTextField"})
+        )
         super().__init__(**kwargs)
 
     def prepare_value(self, value: Any) -> Any:

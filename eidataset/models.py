@@ -28,7 +28,9 @@ from eidataset.validators import (
 
 class Scaffolding(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    is_active = models.BooleanField(default=True, help_text="Inactive rows are left out of new plans.")
+    is_active = models.BooleanField(
+        default=True, help_text="Inactive rows are left out of new plans."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -74,7 +76,9 @@ class EmotionalArc(Scaffolding):
     description = models.TextField(blank=True)
     starting_emotion = models.CharField(max_length=40, validators=[validate_emotion])
     ending_emotion = models.CharField(max_length=40, validators=[validate_emotion])
-    starting_synonyms = models.JSONField(default=list, blank=True, validators=[validate_emotion_list])
+    starting_synonyms = models.JSONField(
+        default=list, blank=True, validators=[validate_emotion_list]
+    )
     ending_synonyms = models.JSONField(default=list, blank=True, validators=[validate_emotion_list])
     stages = models.JSONField(default=list, validators=[validate_stages])
     is_priority = models.BooleanField(default=False, help_text="A priority arc in the spec.")
@@ -131,11 +135,15 @@ class EdgeCase(Scaffolding):
     name = models.CharField(max_length=160)
     edge_case_type = models.CharField(max_length=30, choices=Type.choices)
     persona = models.ForeignKey(Persona, on_delete=models.PROTECT, related_name="edge_cases")
-    emotional_arc = models.ForeignKey(EmotionalArc, on_delete=models.PROTECT, related_name="edge_cases")
+    emotional_arc = models.ForeignKey(
+        EmotionalArc, on_delete=models.PROTECT, related_name="edge_cases"
+    )
     training_topic = models.ForeignKey(
         TrainingTopic, on_delete=models.PROTECT, related_name="edge_cases"
     )
-    expected_behavior = models.TextField(help_text="What Elena must do, in words a reviewer can judge.")
+    expected_behavior = models.TextField(
+        help_text="What Elena must do, in words a reviewer can judge."
+    )
     rules = models.JSONField(
         validators=[validate_rules],
         help_text='Machine-checkable rules, e.g. [{"must_match": "\\\\b988\\\\b", "by_turn": 2}].',
@@ -163,7 +171,9 @@ class SourceDocument(Scaffolding):
     text = models.TextField(help_text="Plain text or Markdown.")
     source_filename = models.CharField(max_length=255, blank=True)
     chunk_size = models.PositiveIntegerField(default=0, help_text="Characters; 0 uses the setting.")
-    chunk_overlap = models.PositiveIntegerField(default=0, help_text="Characters; 0 uses the setting.")
+    chunk_overlap = models.PositiveIntegerField(
+        default=0, help_text="Characters; 0 uses the setting."
+    )
 
     class Meta:
         db_table = "source_documents"
@@ -184,16 +194,22 @@ class SourceDocument(Scaffolding):
         if not self.text.strip():
             raise ValidationError({"text": "A document needs some text."})
         if self.effective_chunk_overlap * 2 > self.effective_chunk_size:
-            raise ValidationError({"chunk_overlap": "The overlap can be at most half the chunk size."})
+            raise ValidationError(
+                {"chunk_overlap": "The overlap can be at most half the chunk size."}
+            )
         if self.effective_chunk_size < 200:
-            raise ValidationError({"chunk_size": "Chunks of fewer than 200 characters carry no context."})
+            raise ValidationError(
+                {"chunk_size": "Chunks of fewer than 200 characters carry no context."}
+            )
 
     @transaction.atomic
     def rechunk(self) -> int:
         """Replace the chunks with a fresh split; a chunk whose text is unchanged keeps its tag."""
         tags = {chunk.text: chunk.training_topic_id for chunk in self.chunks.all()}
         self.chunks.all().delete()
-        texts = split_into_chunks(self.text, self.effective_chunk_size, self.effective_chunk_overlap)
+        texts = split_into_chunks(
+            self.text, self.effective_chunk_size, self.effective_chunk_overlap
+        )
         DocumentChunk.objects.bulk_create(
             DocumentChunk(
                 document=self,
@@ -249,20 +265,20 @@ class Versioned(models.Model):
     class Meta:
         abstract = True
 
-    @property
-    def key(self) -> str:
-        return getattr(self, self.KEY_FIELD)
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise ValidationError(f"{self} is a saved version; save changes with revise().")
         super().save(*args, **kwargs)
 
+    @property
+    def key(self) -> str:
+        return getattr(self, self.KEY_FIELD)
+
     def content(self) -> dict[str, Any]:
         return {field: getattr(self, field) for field in self.CONTENT_FIELDS}
 
     def revise(self, changes: dict[str, Any], user: Any = None, note: str = "") -> "Versioned":
-        """Save `changes` as a new version after the newest one; return it (or self if unchanged)."""
+        """Save `changes` as the version after the newest; return it (self if nothing changed)."""
         content = {**self.content(), **changes}
         if content == self.content():
             return self
@@ -306,7 +322,9 @@ class ConsultantProfile(Versioned):
         ordering = ["profile_key", "-version"]
         get_latest_by = "version"
         constraints = [
-            models.UniqueConstraint(fields=["profile_key", "version"], name="unique_profile_version")
+            models.UniqueConstraint(
+                fields=["profile_key", "version"], name="unique_profile_version"
+            )
         ]
 
     def __str__(self) -> str:
@@ -342,7 +360,9 @@ class PromptTemplate(Versioned):
         ordering = ["template_key", "-version"]
         get_latest_by = "version"
         constraints = [
-            models.UniqueConstraint(fields=["template_key", "version"], name="unique_template_version")
+            models.UniqueConstraint(
+                fields=["template_key", "version"], name="unique_template_version"
+            )
         ]
 
     def __str__(self) -> str:

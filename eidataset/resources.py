@@ -68,14 +68,29 @@ def bool_field(name: str) -> fields.Field:
     return fields.Field(attribute=name, column_name=name, widget=StrictBooleanWidget())
 
 
+class SlugReferenceWidget(widgets.ForeignKeyWidget):
+    """A related row named by its slug key, with a row error naming the unknown key."""
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
+        try:
+            return super().clean(value, row, **kwargs)
+        except self.model.DoesNotExist:
+            name = self.model._meta.verbose_name
+            raise ValueError(f"there is no {name} with {self.field} {value!r}") from None
+
+
 def slug_field(name: str, model: type, slug: str) -> fields.Field:
     return fields.Field(
-        attribute=name, column_name=name, widget=widgets.ForeignKeyWidget(model, field=slug)
+        attribute=name, column_name=name, widget=SlugReferenceWidget(model, field=slug)
     )
 
 
 class ScaffoldingResource(resources.ModelResource):
-    """Refuses files whose columns it does not know or that lack the key columns."""
+    """All or nothing: refuses unknown or missing key columns, rolls back on any bad row."""
+
+    def import_data(self, dataset: Any, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("rollback_on_validation_errors", True)
+        return super().import_data(dataset, *args, **kwargs)
 
     def before_import(self, dataset: Any, **kwargs: Any) -> None:
         known = {field.column_name for field in self.get_import_fields()}
@@ -208,7 +223,9 @@ class SourceDocumentResource(ScaffoldingResource):
 class VersionResource(ScaffoldingResource):
     """A version is immutable: a row may add a new version, never change a stored one."""
 
-    version = fields.Field(attribute="version", column_name="version", widget=widgets.IntegerWidget())
+    version = fields.Field(
+        attribute="version", column_name="version", widget=widgets.IntegerWidget()
+    )
 
     def before_save_instance(self, instance: Any, row: Any, **kwargs: Any) -> None:
         if not instance._state.adding:

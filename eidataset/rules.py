@@ -110,7 +110,9 @@ MODIFIER_CHECKS: dict[str, Callable[[Any], None]] = {
 # --- evaluation ------------------------------------------------------------------------
 
 
-def _texts(rule: Mapping[str, Any], turns: list[Turn], default_speaker: str) -> list[tuple[int, str]]:
+def _texts(
+    rule: Mapping[str, Any], turns: list[Turn], default_speaker: str
+) -> list[tuple[int, str]]:
     keys = SPEAKERS[rule.get("speaker", default_speaker)]
     last = rule.get("by_turn", len(turns))
     return [
@@ -177,7 +179,9 @@ KINDS: dict[str, RuleKind] = {
             frozenset({"speaker", "why"}),
             _min_distinct_goals,
         ),
-        RuleKind("must_reach_phase", _check_phase, frozenset({"by_turn", "why"}), _must_reach_phase),
+        RuleKind(
+            "must_reach_phase", _check_phase, frozenset({"by_turn", "why"}), _must_reach_phase
+        ),
         RuleKind("min_turns", _check_int(1, MAX_TURNS), frozenset({"why"}), _min_turns),
         RuleKind("max_turns", _check_int(1, MAX_TURNS), frozenset({"why"}), _max_turns),
     )
@@ -195,7 +199,7 @@ def rule_kind(rule: Mapping[str, Any]) -> RuleKind:
 def rule_errors(rule: Any) -> list[str]:
     """Every problem with one rule, as sentences; empty when the rule is sound."""
     if not isinstance(rule, dict):
-        return ["must be a mapping such as {\"must_match\": \"\\\\b988\\\\b\"}"]
+        return ['must be a mapping such as {"must_match": "\\\\b988\\\\b"}']
     kinds = [key for key in rule if key in KINDS]
     if len(kinds) != 1:
         found = "no kind" if not kinds else f"{len(kinds)} kinds ({', '.join(kinds)})"

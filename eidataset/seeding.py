@@ -67,18 +67,20 @@ def default_rows() -> list[tuple[type[models.Model], str, list[dict[str, Any]]]]
     ]
 
 
-def _resolve(model: type[models.Model], row: dict[str, Any]) -> dict[str, Any]:
+# Default rows name related rows by slug key, as the import files do.
+REFERENCES = {
+    "persona": (Persona, "persona_key"),
+    "emotional_arc": (EmotionalArc, "arc_key"),
+    "training_topic": (TrainingTopic, "topic_key"),
+}
+
+
+def _resolve(row: dict[str, Any]) -> dict[str, Any]:
     """Replace slug references (persona: overwhelmed_avoider) with the rows they name."""
-    lookups = {
-        "persona": (Persona, "persona_key"),
-        "arc": (EmotionalArc, "arc_key"),
-        "topic": (TrainingTopic, "topic_key"),
-    }
-    targets = {"persona": "persona", "arc": "emotional_arc", "topic": "training_topic"}
     values = dict(row)
-    for name, (target_model, key) in lookups.items():
+    for name, (model, key) in REFERENCES.items():
         if name in values:
-            values[targets[name]] = target_model.objects.get(**{key: values.pop(name)})
+            values[name] = model.objects.get(**{key: values[name]})
     return values
 
 
@@ -86,8 +88,10 @@ def _differs(instance: models.Model, values: dict[str, Any]) -> bool:
     return any(getattr(instance, name) != value for name, value in values.items())
 
 
-def _seed_row(model: type[models.Model], key_field: str, row: dict[str, Any], reset: bool, report: SeedReport) -> None:
-    values = _resolve(model, row)
+def _seed_row(
+    model: type[models.Model], key_field: str, row: dict[str, Any], reset: bool, report: SeedReport
+) -> None:
+    values = _resolve(row)
     instance = model.objects.filter(**{key_field: values[key_field]}).first()
     label = model._meta.verbose_name_plural
     if instance is not None and not (reset and _differs(instance, values)):
@@ -106,7 +110,9 @@ def _seed_row(model: type[models.Model], key_field: str, row: dict[str, Any], re
         instance.rechunk()
 
 
-def _seed_version(model: type[Versioned], key: str, content: dict[str, Any], reset: bool, report: SeedReport) -> None:
+def _seed_version(
+    model: type[Versioned], key: str, content: dict[str, Any], reset: bool, report: SeedReport
+) -> None:
     label = model._meta.verbose_name_plural
     current = model.objects.of(key).order_by("-version").first()
     if current is None:

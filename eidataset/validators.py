@@ -16,7 +16,7 @@ validate_emotion = RegexValidator(
 
 def validate_text_list(value: Any) -> None:
     if not isinstance(value, list) or not all(isinstance(i, str) and i.strip() for i in value):
-        raise ValidationError("Enter a list of non-empty texts, e.g. [\"a\", \"b\"].")
+        raise ValidationError('Enter a list of non-empty texts, e.g. ["a", "b"].')
 
 
 def validate_emotion_list(value: Any) -> None:
@@ -27,7 +27,7 @@ def validate_emotion_list(value: Any) -> None:
 
 def validate_mapping(value: Any) -> None:
     if not isinstance(value, dict):
-        raise ValidationError("Enter a mapping of names to values, e.g. {\"age\": 34}.")
+        raise ValidationError('Enter a mapping of names to values, e.g. {"age": 34}.')
 
 
 def validate_text_mapping(value: Any) -> None:

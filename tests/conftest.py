@@ -9,6 +9,13 @@ from eidataset.seeding import seed_scaffolding
 PASSWORD = "correct horse battery staple"
 
 
+def pytest_report_header(config) -> str:
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    return f"eidataset database: {database['ENGINE'].rsplit('.', 1)[-1]} {database['NAME']}"
+
+
 @pytest.fixture
 def editor(db) -> User:
     user = User.objects.create_user("elena-editor", "editor@example.com", PASSWORD, is_staff=True)

@@ -1,4 +1,5 @@
 import io
+from itertools import pairwise
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -22,12 +23,14 @@ def test_no_chunk_exceeds_the_size_and_nothing_is_lost():
     assert len(chunks) > 5
     assert all(len(chunk) <= 600 for chunk in chunks)
     for number in range(20):
-        assert any(chunk.startswith(f"{number}. ") or f"\n\n{number}. " in chunk for chunk in chunks)
+        assert any(
+            chunk.startswith(f"{number}. ") or f"\n\n{number}. " in chunk for chunk in chunks
+        )
 
 
 def test_each_chunk_repeats_the_tail_of_the_one_before():
     chunks = split_into_chunks(document(10), size=500, overlap=120)
-    for previous, current in zip(chunks, chunks[1:], strict=False):
+    for previous, current in pairwise(chunks):
         head = current[:40]
         assert head in previous[-160:], (head, previous[-160:])
 

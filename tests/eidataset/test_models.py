@@ -15,8 +15,12 @@ def error_fields(row) -> dict:
 def test_slug_keys_are_unique():
     factories.persona()
     duplicate = Persona(
-        persona_key="test_persona", name="Other", archetype="X", description="Y",
-        communication_traits=["a"], typical_emotions=["joy"],
+        persona_key="test_persona",
+        name="Other",
+        archetype="X",
+        description="Y",
+        communication_traits=["a"],
+        typical_emotions=["joy"],
     )
     assert "persona_key" in error_fields(duplicate)
 

@@ -11,7 +11,9 @@ from eidataset.env import database_from_url, env_bool, env_int, env_list, env_pa
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("true", True), ("0", False), ("Yes", True), ("", False)])
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("true", True), ("0", False), ("Yes", True), ("", False)]
+)
 def test_env_bool_reads_the_usual_spellings(monkeypatch, raw, expected):
     monkeypatch.setenv("FLAG", raw)
     assert env_bool("FLAG", not expected) is expected
@@ -58,7 +60,9 @@ def test_a_database_url_that_is_not_one_fails_loudly(tmp_path):
 
 
 def run_check(**env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL"}}
+    clean = {
+        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL"}
+    }
     return subprocess.run(
         [sys.executable, "manage.py", "check"],
         cwd=ROOT,
@@ -77,6 +81,9 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
 
 def test_production_settings_start_with_a_secret_key(tmp_path):
     result = run_check(
-        DEBUG="false", SECRET_KEY="x" * 50, ALLOWED_HOSTS="eid.example", EIDATASET_DATA_DIR=str(tmp_path)
+        DEBUG="false",
+        SECRET_KEY="x" * 50,
+        ALLOWED_HOSTS="eid.example",
+        EIDATASET_DATA_DIR=str(tmp_path),
     )
     assert result.returncode == 0, result.stderr
