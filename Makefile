@@ -24,7 +24,7 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_scaffolding
 	@if [ -n "$$DJANGO_SUPERUSER_PASSWORD" ]; then \
-	  $(PY) manage.py shell -c "from django.contrib.auth import get_user_model as g; import sys; sys.exit(g().objects.filter(is_superuser=True).exists())" \
+	  $(PY) manage.py shell --no-imports -c "from django.contrib.auth import get_user_model as g; import sys; sys.exit(g().objects.filter(is_superuser=True).exists())" \
 	  && $(PY) manage.py createsuperuser --noinput --username "$${DJANGO_SUPERUSER_USERNAME:-admin}" --email "$${DJANGO_SUPERUSER_EMAIL:-admin@localhost}" || true; \
 	else \
 	  echo "To create your admin login, run: $(PY) manage.py createsuperuser"; \
