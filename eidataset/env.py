@@ -5,8 +5,10 @@ parse, so a typo in a deployment stops the process at start-up instead of runnin
 silently different configuration.
 """
 
+import json
 import os
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -48,6 +50,29 @@ def env_int(name: str, default: int, minimum: int | None = None) -> int:
     if minimum is not None and number < minimum:
         raise ImproperlyConfigured(f"{name}={number} is below its minimum {minimum}")
     return number
+
+
+def env_float(name: str, default: float, minimum: float | None = None) -> float:
+    value = env_str(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a number") from None
+    if minimum is not None and number < minimum:
+        raise ImproperlyConfigured(f"{name}={number} is below its minimum {minimum}")
+    return number
+
+
+def env_json(name: str, default: Any) -> Any:
+    value = env_str(name)
+    if not value:
+        return default
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as error:
+        raise ImproperlyConfigured(f"{name} is not valid JSON: {error}") from None
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

@@ -5,7 +5,9 @@ from pathlib import Path
 from eidataset.env import (
     database_from_url,
     env_bool,
+    env_float,
     env_int,
+    env_json,
     env_list,
     env_path,
     env_required,
@@ -37,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "import_export",
     "eidataset.apps.EidatasetConfig",
+    "generation.apps.GenerationConfig",
 ]
 
 MIDDLEWARE = [
@@ -110,3 +113,31 @@ SCAFFOLDING_IMPORT_MAX_BYTES = env_int(
 # django-import-export: every import runs in one transaction and rolls back as a whole on
 # any row error (the formats, CSV, JSON and YAML, are set on the admin classes).
 IMPORT_EXPORT_USE_TRANSACTIONS = True
+
+# --- Claude ----------------------------------------------------------------------------
+# Without an API key every call goes to the offline emulator (generation/emulator.py) through
+# the same SDK code path; its conversations are marked as emulated everywhere.
+ANTHROPIC_API_KEY = env_str("ANTHROPIC_API_KEY") or ""
+ANTHROPIC_BASE_URL = env_str("ANTHROPIC_BASE_URL") or None
+CLAUDE_MODEL = env_str("CLAUDE_MODEL", "claude-sonnet-5-5")
+CLAUDE_MAX_TOKENS = env_int("CLAUDE_MAX_TOKENS", 8192, minimum=1024)
+CLAUDE_TIMEOUT_SECONDS = env_float("CLAUDE_TIMEOUT_SECONDS", 180.0, minimum=1.0)
+# The SDK's own retries of 408/409/429/5xx, honouring retry-after; the app retries on top.
+CLAUDE_SDK_MAX_RETRIES = env_int("CLAUDE_SDK_MAX_RETRIES", 2, minimum=0)
+# USD per million tokens: input, output, cache write (5-minute), cache read. Source:
+# Anthropic's published list prices; override or extend with CLAUDE_PRICES_JSON.
+CLAUDE_PRICES: dict[str, dict[str, float]] = {
+    "claude-opus-5-5": {"input": 5.0, "output": 25.0, "cache_write": 6.25, "cache_read": 0.5},
+    "claude-sonnet-5-5": {"input": 3.0, "output": 15.0, "cache_write": 3.75, "cache_read": 0.3},
+    "claude-haiku-5-5": {"input": 1.0, "output": 5.0, "cache_write": 1.25, "cache_read": 0.1},
+    "claude-sonnet-4-5": {"input": 3.0, "output": 15.0, "cache_write": 3.75, "cache_read": 0.3},
+    "claude-haiku-4-5": {"input": 1.0, "output": 5.0, "cache_write": 1.25, "cache_read": 0.1},
+}
+CLAUDE_PRICES |= env_json("CLAUDE_PRICES_JSON", {})
+
+# The offline emulator: latency per call, and faults at given rates for tests and drills,
+# e.g. EMULATOR_FAULTS="429=0.3,529=0.05,invalid_json=0.02". EMULATOR_REQUEST_LOG appends one
+# JSON line per request received (across processes) so tests can count calls.
+EMULATOR_LATENCY_SECONDS = env_float("EMULATOR_LATENCY_SECONDS", 0.0, minimum=0.0)
+EMULATOR_FAULTS = env_str("EMULATOR_FAULTS", "") or ""
+EMULATOR_REQUEST_LOG = env_str("EMULATOR_REQUEST_LOG") or None
