@@ -1,0 +1,188 @@
+"""Batch jobs, the conversations they generate, and every API attempt made for them.
+
+The database is the source of truth for who works on what: a conversation is claimed with a
+conditional UPDATE that sets a lease, and its result is written in the same transaction
+that releases the claim (see generation/claims.py).
+"""
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+
+from eidataset.models import (
+    ConsultantProfile,
+    DocumentChunk,
+    EdgeCase,
+    EmotionalArc,
+    Persona,
+    PromptTemplate,
+    TrainingTopic,
+)
+from generation.querysets import ConversationQuerySet
+
+MONEY = {"max_digits": 12, "decimal_places": 6, "default": Decimal("0")}
+
+
+class Tier(models.TextChoices):
+    TEMPLATE = "template", "Template"
+    SCENARIO = "scenario", "Scenario"
+    EDGE_CASE = "edge_case", "Edge case"
+
+
+class BatchJob(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        IN_PROGRESS = "in_progress"
+        PAUSED = "paused"
+        COMPLETED = "completed"
+        FAILED = "failed"
+        CANCELLED = "cancelled"
+
+    class Priority(models.IntegerChoices):
+        LOW = 0, "low"
+        NORMAL = 1, "normal"
+        HIGH = 2, "high"
+
+    class ErrorHandling(models.TextChoices):
+        CONTINUE = "continue"
+        STOP = "stop"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    priority = models.IntegerField(choices=Priority.choices, default=Priority.NORMAL)
+    concurrency = models.PositiveSmallIntegerField(default=3)
+    error_handling = models.CharField(
+        max_length=10, choices=ErrorHandling.choices, default=ErrorHandling.CONTINUE
+    )
+    total_items = models.PositiveIntegerField(default=0)
+    model = models.CharField(max_length=80)
+    max_tokens = models.PositiveIntegerField()
+    prompt_template = models.ForeignKey(PromptTemplate, on_delete=models.PROTECT, related_name="+")
+    consultant_profile = models.ForeignKey(
+        ConsultantProfile, on_delete=models.PROTECT, related_name="+"
+    )
+    plan_seed = models.BigIntegerField(null=True, blank=True)
+    coverage = models.JSONField(default=dict, blank=True)
+    estimated_cost = models.DecimalField(**MONEY)
+    estimated_seconds = models.PositiveIntegerField(default=0)
+    budget_cap = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
+    status_reason = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "batch_jobs"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Conversation(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        GENERATING = "generating"
+        COMPLETED = "completed"
+        FAILED = "failed"
+        CANCELLED = "cancelled"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    batch_job = models.ForeignKey(BatchJob, on_delete=models.CASCADE, related_name="conversations")
+    sequence_number = models.PositiveIntegerField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    tier = models.CharField(max_length=20, choices=Tier.choices)
+    persona = models.ForeignKey(Persona, on_delete=models.PROTECT, related_name="conversations")
+    emotional_arc = models.ForeignKey(
+        EmotionalArc, on_delete=models.PROTECT, related_name="conversations"
+    )
+    training_topic = models.ForeignKey(
+        TrainingTopic, on_delete=models.PROTECT, related_name="conversations"
+    )
+    edge_case = models.ForeignKey(
+        EdgeCase, on_delete=models.PROTECT, null=True, blank=True, related_name="conversations"
+    )
+    chunk = models.ForeignKey(
+        DocumentChunk, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    chunk_context = models.TextField(blank=True)
+    parameters = models.JSONField(help_text="The parameter set, in the spec's shape.")
+    turns = models.JSONField(default=list, blank=True)
+    source = models.CharField(max_length=40, blank=True, help_text="claude or offline_emulator")
+    model = models.CharField(max_length=80, blank=True)
+    prompt_template = models.ForeignKey(
+        PromptTemplate, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    consultant_profile = models.ForeignKey(
+        ConsultantProfile, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    input_tokens = models.PositiveIntegerField(default=0)
+    output_tokens = models.PositiveIntegerField(default=0)
+    cache_write_tokens = models.PositiveIntegerField(default=0)
+    cache_read_tokens = models.PositiveIntegerField(default=0)
+    cost = models.DecimalField(**MONEY)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    retry_scheduled = models.BooleanField(default=False)
+    lease_owner = models.CharField(max_length=120, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    not_before = models.DateTimeField(
+        null=True, blank=True, help_text="Backoff after a retryable error."
+    )
+    quality_score = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
+    validation = models.JSONField(default=dict, blank=True)
+    regenerated_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="regenerations"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ConversationQuerySet.as_manager()
+
+    class Meta:
+        db_table = "conversations"
+        ordering = ["batch_job", "sequence_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch_job", "sequence_number"], name="unique_conversation_sequence"
+            )
+        ]
+        indexes = [models.Index(fields=["batch_job", "status"], name="conversation_job_status")]
+
+    def __str__(self) -> str:
+        return f"{self.batch_job} #{self.sequence_number}"
+
+
+class GenerationAttempt(models.Model):
+    """One Messages API call: recorded before the call, completed after it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="attempt_log"
+    )
+    number = models.PositiveSmallIntegerField()
+    worker = models.CharField(max_length=120)
+    started_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=30, blank=True, help_text="ok, or the error kind")
+    request_id = models.CharField(max_length=120, blank=True)
+    input_tokens = models.PositiveIntegerField(default=0)
+    output_tokens = models.PositiveIntegerField(default=0)
+    cache_write_tokens = models.PositiveIntegerField(default=0)
+    cache_read_tokens = models.PositiveIntegerField(default=0)
+    cost = models.DecimalField(**MONEY)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        db_table = "generation_attempts"
+        ordering = ["conversation", "number"]
+
+    def __str__(self) -> str:
+        return f"{self.conversation} attempt {self.number}"
