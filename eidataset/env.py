@@ -105,6 +105,10 @@ def database_from_url(url: str | None, sqlite_path: Path) -> dict:
     else:
         config = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(sqlite_path)}
     if config["ENGINE"] == "django.db.backends.sqlite3":
+        # Tests on a file, not in memory, so worker processes they start share the database.
+        # One file per test run (by process id), so two runs in one checkout do not collide.
+        test_name = f"test-db-{os.getpid()}.sqlite3"
+        config["TEST"] = {"NAME": str(Path(config["NAME"]).with_name(test_name))}
         config["CONN_MAX_AGE"] = 0
         config["OPTIONS"] = {
             "timeout": 30,

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group, Permission
 
 EDITORS = "Dataset editors"
 REVIEWERS = "Reviewers"
-EDITOR_APPS = ("eidataset",)
+EDITOR_APPS = ("eidataset", "generation")
 
 
 def ensure_role_groups(**kwargs: Any) -> None:

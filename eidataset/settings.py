@@ -38,7 +38,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "import_export",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
     "eidataset.apps.EidatasetConfig",
+    "django_q",
     "generation.apps.GenerationConfig",
 ]
 
@@ -99,6 +103,25 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 
+# --- REST API --------------------------------------------------------------------------
+# Scripts authenticate with a token (Authorization: Token ...), the browser with its session.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "eidataset API",
+    "DESCRIPTION": "Plan, generate and follow batches of synthetic conversations.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+# A 10,000-set plan with scenario chunks is about 20 MB of JSON.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 25 * 1024 * 1024, minimum=1024)
+
 # --- Scaffolding -----------------------------------------------------------------------
 # Source documents are split into chunks of about this many characters (scenario context).
 SOURCE_CHUNK_SIZE = env_int("SOURCE_CHUNK_SIZE", 1200, minimum=200)
@@ -141,3 +164,44 @@ CLAUDE_PRICES |= env_json("CLAUDE_PRICES_JSON", {})
 EMULATOR_LATENCY_SECONDS = env_float("EMULATOR_LATENCY_SECONDS", 0.0, minimum=0.0)
 EMULATOR_FAULTS = env_str("EMULATOR_FAULTS", "") or ""
 EMULATOR_REQUEST_LOG = env_str("EMULATOR_REQUEST_LOG") or None
+EMULATOR_SEED = env_int("EMULATOR_SEED", 0)
+
+# --- Generation workers ----------------------------------------------------------------
+# The database decides who works on what (leases); django-q2 only carries messages. A
+# conversation's lease outlives the longest possible call: the SDK's timeout times its
+# attempts plus backoff. A task is never redelivered by django-q2 (max_attempts 1, failures
+# acknowledged): a lost worker's lease expires and the sweep returns its conversation.
+GENERATION_MAX_ATTEMPTS = env_int("GENERATION_MAX_ATTEMPTS", 4, minimum=1)
+GENERATION_LEASE_SECONDS = env_int(
+    "GENERATION_LEASE_SECONDS",
+    int(CLAUDE_TIMEOUT_SECONDS * (CLAUDE_SDK_MAX_RETRIES + 1)) + 120,
+    minimum=2,
+)
+# Across all jobs at once (0: no cap beyond each job's own concurrency). With a cap,
+# higher-priority jobs take the free slots first.
+GENERATION_MAX_IN_FLIGHT = env_int("GENERATION_MAX_IN_FLIGHT", 0, minimum=0)
+# Longest a task waits in-process for a retry's backoff before giving its slot back.
+GENERATION_MAX_BACKOFF_SECONDS = env_float("GENERATION_MAX_BACKOFF_SECONDS", 60.0, minimum=0.0)
+# Run each conversation inside the dispatching process instead of queueing it (tests, and
+# single-process runs); the same claim, call and store code runs either way.
+GENERATION_INLINE = env_bool("GENERATION_INLINE", False)
+# Expected reply size, for estimates: ~120 words from Elena and ~60 from the client per turn,
+# plus the JSON keys around them.
+EXPECTED_OUTPUT_TOKENS_PER_TURN = 320
+# Seconds one real call takes, for time estimates (the spec measured 30-90 s, average 60).
+EXPECTED_SECONDS_PER_CALL = env_float("EXPECTED_SECONDS_PER_CALL", 60.0, minimum=0.0)
+
+REDIS_URL = env_str("REDIS_URL") or None
+Q_CLUSTER = {
+    "name": "eidataset",
+    "workers": env_int("Q_WORKERS", 4, minimum=1),
+    "timeout": GENERATION_LEASE_SECONDS,  # a task longer than its lease is killed...
+    "retry": GENERATION_LEASE_SECONDS + 60,  # ...before the broker would redeliver it
+    "max_attempts": 1,
+    "ack_failures": True,
+    "catch_up": False,
+    "save_limit": 1000,
+    "recycle": 200,
+    "poll": 0.2,
+    **({"redis": REDIS_URL} if REDIS_URL else {"orm": "default"}),
+}

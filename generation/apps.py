@@ -1,7 +1,30 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+SWEEP_TASK = "generation.tasks.sweep_generation"
+
+
+def ensure_sweep_schedule(**kwargs: Any) -> None:
+    """Every qcluster runs the sweep each minute: lost conversations return, retries wake."""
+    from django_q.models import Schedule
+
+    Schedule.objects.get_or_create(
+        func=SWEEP_TASK,
+        defaults={
+            "name": "Return lost conversations and fill free slots",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": 1,
+            "repeats": -1,
+        },
+    )
 
 
 class GenerationConfig(AppConfig):
     name = "generation"
     verbose_name = "Generation"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        post_migrate.connect(ensure_sweep_schedule, sender=self, dispatch_uid="generation_sweep")

@@ -16,8 +16,11 @@ Shape (every key always present; `chunk` and `edge_case` may be null):
   "topic": {"name", "category", "description", "key_concepts": []},
   "chunk": null | {"document_title", "text"},
   "edge_case": null | {"name", "type", "expected_behavior", "rules": []},
-  "specifics": {"situation": str, "numbers": {str: number}, "opening_angle": str}
+  "specifics": {"situation": str, "numbers": {str: number}, "opening_angle": str,
+                "focus_concept": str}
 }
+`specifics` holds notes for the writer, in the third person ("first meeting; brought in
+by ...", "opens with a joke ..."): act on them, do not quote them.
 """
 
 import json

@@ -7,9 +7,12 @@ that releases the claim (see generation/claims.py).
 
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
 
 from eidataset.models import (
     ConsultantProfile,
@@ -84,6 +87,99 @@ class BatchJob(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    ACTIVE = (Status.PENDING, Status.IN_PROGRESS)
+    FINISHED = (Status.COMPLETED, Status.FAILED, Status.CANCELLED)
+
+    def _move(self, sources: tuple[str, ...], target: str, reason: str = "", **extra: Any) -> bool:
+        """Change status only from `sources` (a conditional UPDATE, safe against races)."""
+        changes = {"status": target, "status_reason": reason[:500], **extra}
+        moved = BatchJob.objects.filter(pk=self.pk, status__in=sources).update(**changes)
+        if moved:
+            for name, value in changes.items():
+                setattr(self, name, value)
+        return bool(moved)
+
+    def start(self) -> bool:
+        return self._move(
+            (self.Status.PENDING,), self.Status.IN_PROGRESS, started_at=timezone.now()
+        )
+
+    def pause(self, reason: str) -> bool:
+        return self._move(self.ACTIVE, self.Status.PAUSED, reason)
+
+    def resume(self) -> bool:
+        target = self.Status.IN_PROGRESS if self.started_at else self.Status.PENDING
+        return self._move((self.Status.PAUSED,), target)
+
+    @transaction.atomic
+    def cancel(self, reason: str = "Cancelled") -> bool:
+        moved = self._move(
+            (*self.ACTIVE, self.Status.PAUSED),
+            self.Status.CANCELLED,
+            reason,
+            finished_at=timezone.now(),
+        )
+        if moved:
+            self.conversations.pending().update(status=Conversation.Status.CANCELLED)
+        return moved
+
+    @transaction.atomic
+    def fail(self, reason: str) -> bool:
+        moved = self._move(
+            (*self.ACTIVE, self.Status.PAUSED),
+            self.Status.FAILED,
+            reason,
+            finished_at=timezone.now(),
+        )
+        if moved:
+            self.conversations.pending().update(status=Conversation.Status.CANCELLED)
+        return moved
+
+    @transaction.atomic
+    def retry_failed(self) -> int:
+        """Put failed (and stop-cancelled) conversations back to pending with the same
+        parameters; completed ones are not touched. Returns how many."""
+        retryable = [Conversation.Status.FAILED]
+        if self.status == self.Status.FAILED:
+            retryable.append(Conversation.Status.CANCELLED)
+        count = self.conversations.filter(status__in=retryable).update(
+            status=Conversation.Status.PENDING,
+            attempts=0,
+            error="",
+            retry_scheduled=False,
+            not_before=None,
+            dispatched_at=None,
+            completed_at=None,
+        )
+        if count:
+            target = self.Status.IN_PROGRESS if self.started_at else self.Status.PENDING
+            self._move(
+                (self.Status.COMPLETED, self.Status.FAILED, self.Status.PAUSED, *self.ACTIVE),
+                target,
+                finished_at=None,
+            )
+        return count
+
+    def finish_if_done(self) -> bool:
+        """Completed once no conversation is waiting or being written."""
+        unfinished = self.conversations.filter(
+            status__in=(Conversation.Status.PENDING, Conversation.Status.GENERATING)
+        )
+        if unfinished.exists():
+            return False
+        return self._move(self.ACTIVE, self.Status.COMPLETED, finished_at=timezone.now())
+
+    def progress(self) -> dict[str, int]:
+        statuses = Conversation.Status
+        counts = self.conversations.aggregate(
+            total=Count("pk"),
+            **{name: Count("pk", filter=Q(status=name)) for name in statuses.values},
+        )
+        return counts
+
+    def actual_cost(self) -> Decimal:
+        return self.conversations.aggregate(total=Sum("cost"))["total"] or Decimal("0")
+
 
 class Conversation(models.Model):
     class Status(models.TextChoices):
@@ -130,6 +226,7 @@ class Conversation(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
     retry_scheduled = models.BooleanField(default=False)
+    dispatched_at = models.DateTimeField(null=True, blank=True, help_text="Queued for a worker.")
     lease_owner = models.CharField(max_length=120, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     not_before = models.DateTimeField(

@@ -1,0 +1,248 @@
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet, Sum
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from generation.dispatch import dispatch
+from generation.forms import PlanBatchForm
+from generation.models import BatchJob, Conversation, GenerationAttempt
+from generation.status import job_status
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written by the engine: visible, never edited by hand."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(BatchJob)
+class BatchJobAdmin(ReadOnlyAdmin):
+    list_display = (
+        "name",
+        "status",
+        "progress_bar",
+        "failed",
+        "cost",
+        "estimated",
+        "priority",
+        "created_at",
+    )
+    list_filter = ("status", "priority")
+    search_fields = ("name",)
+    actions = ["pause", "resume", "cancel", "retry_failed"]
+    readonly_fields = ("summary", "coverage_picture", "errors")
+    fields = readonly_fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                done=Count("conversations", filter=Q(conversations__status="completed")),
+                failures=Count("conversations", filter=Q(conversations__status="failed")),
+                spent=Sum("conversations__cost"),
+            )
+        )
+
+    @admin.display(description="Progress")
+    def progress_bar(self, job: BatchJob) -> SafeString:
+        share = 100 * job.done / max(job.total_items, 1)
+        return format_html(
+            '<div class="eid-bar" title="{} of {}"><span style="width:{}%"></span></div> {}/{}',
+            job.done,
+            job.total_items,
+            f"{share:.0f}",
+            job.done,
+            job.total_items,
+        )
+
+    @admin.display(description="Failed", ordering="failures")
+    def failed(self, job: BatchJob) -> int:
+        return job.failures
+
+    @admin.display(description="Cost (USD)", ordering="spent")
+    def cost(self, job: BatchJob) -> str:
+        return f"{job.spent or 0:.4f}"
+
+    @admin.display(description="Estimated (USD)")
+    def estimated(self, job: BatchJob) -> str:
+        return f"{job.estimated_cost:.4f}"
+
+    @admin.display(description="Status")
+    def summary(self, job: BatchJob) -> SafeString:
+        return render_to_string(
+            "admin/generation/job_summary.html", {"status": job_status(job), "job": job}
+        )
+
+    @admin.display(description="Coverage")
+    def coverage_picture(self, job: BatchJob) -> SafeString:
+        return render_to_string("admin/generation/coverage.html", {"coverage": job.coverage})
+
+    @admin.display(description="Errors")
+    def errors(self, job: BatchJob) -> SafeString:
+        rows = job_status(job)["errors"]
+        if not rows:
+            return "—"
+        return format_html_join(
+            "\n",
+            "<div>#{}: {} {}</div>",
+            (
+                (
+                    e["conversationIndex"] + 1,
+                    e["error"],
+                    "(retry scheduled)" if e["retryScheduled"] else "",
+                )
+                for e in rows[:200]
+            ),
+        )
+
+    def get_urls(self) -> list:
+        plan = path(
+            "plan/", self.admin_site.admin_view(self.plan_view), name="generation_batchjob_plan"
+        )
+        return [plan, *super().get_urls()]
+
+    def plan_view(self, request: HttpRequest) -> HttpResponse:
+        """Plan a batch, look at its coverage, then submit it."""
+        if not request.user.has_perm("generation.add_batchjob"):
+            raise PermissionDenied
+        form = PlanBatchForm(request.POST or None)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Plan a batch",
+            "form": form,
+            "opts": self.model._meta,
+        }
+        if request.method == "POST" and form.is_valid():
+            if "_submit" in request.POST:
+                job = form.submit(request.user)
+                self.message_user(
+                    request,
+                    f"Submitted “{job.name}”: {job.total_items} conversations, "
+                    f"estimated ${job.estimated_cost:.2f}.",
+                    messages.SUCCESS,
+                )
+                return redirect("admin:generation_batchjob_change", job.pk)
+            context["coverage"] = form.coverage()
+        return TemplateResponse(request, "admin/generation/plan.html", context)
+
+    def _each(self, request: HttpRequest, queryset: QuerySet, verb: str, act: Any) -> None:
+        moved = sum(bool(act(job)) for job in queryset)
+        dispatch()
+        self.message_user(request, f"{verb}: {moved} of {queryset.count()} job(s).", messages.INFO)
+
+    @admin.action(description="Pause the selected jobs")
+    def pause(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._each(request, queryset, "Paused", lambda job: job.pause(f"Paused by {request.user}"))
+
+    @admin.action(description="Resume the selected jobs")
+    def resume(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._each(request, queryset, "Resumed", lambda job: job.resume())
+
+    @admin.action(description="Cancel the selected jobs")
+    def cancel(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._each(
+            request, queryset, "Cancelled", lambda job: job.cancel(f"Cancelled by {request.user}")
+        )
+
+    @admin.action(description="Retry the failed conversations of the selected jobs")
+    def retry_failed(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._each(request, queryset, "Conversations queued again", lambda job: job.retry_failed())
+
+
+class AttemptInline(admin.TabularInline):
+    model = GenerationAttempt
+    fields = (
+        "number",
+        "worker",
+        "started_at",
+        "ended_at",
+        "outcome",
+        "input_tokens",
+        "output_tokens",
+        "cache_write_tokens",
+        "cache_read_tokens",
+        "cost",
+        "request_id",
+        "error",
+    )
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Conversation)
+class ConversationAdmin(ReadOnlyAdmin):
+    list_display = (
+        "__str__",
+        "status",
+        "tier",
+        "persona",
+        "emotional_arc",
+        "training_topic",
+        "edge_case",
+        "turn_count",
+        "cost",
+        "source",
+    )
+    list_filter = (
+        "status",
+        "tier",
+        "batch_job",
+        "persona",
+        "emotional_arc",
+        "training_topic",
+        "edge_case",
+        "source",
+    )
+    list_select_related = ("batch_job", "persona", "emotional_arc", "training_topic", "edge_case")
+    search_fields = ("id", "error")
+    inlines = [AttemptInline]
+    readonly_fields = (
+        "transcript",
+        "batch_job",
+        "sequence_number",
+        "status",
+        "tier",
+        "persona",
+        "emotional_arc",
+        "training_topic",
+        "edge_case",
+        "chunk_context",
+        "source",
+        "model",
+        "prompt_template",
+        "consultant_profile",
+        "attempts",
+        "cost",
+        "input_tokens",
+        "output_tokens",
+        "cache_write_tokens",
+        "cache_read_tokens",
+        "error",
+        "parameters",
+    )
+    fields = readonly_fields
+
+    @admin.display(description="Turns")
+    def turn_count(self, conversation: Conversation) -> int:
+        return len(conversation.turns or [])
+
+    @admin.display(description="Transcript")
+    def transcript(self, conversation: Conversation) -> SafeString:
+        return render_to_string("admin/generation/transcript.html", {"conversation": conversation})

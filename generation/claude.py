@@ -1,0 +1,378 @@
+"""The one adapter in front of Claude: one Messages API call writes one conversation.
+
+Nothing else in the project imports `anthropic`. Every failure leaves here as a ClaudeError
+whose `kind` and `permanent` flag tell the caller whether to retry, pause the job or give up,
+and whose `usage` carries the tokens already billed for a reply that could not be used.
+"""
+
+import email.utils
+import json
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import anthropic
+import httpx2
+import jsonschema
+from django.conf import settings
+
+from generation import emulator
+from generation.schema import CONVERSATION_SCHEMA
+
+log = logging.getLogger(__name__)
+
+CONVERSATION_HEADER = "x-eidataset-conversation"
+RATE_LIMIT_PREFIX = "anthropic-ratelimit-"
+# Sent to the emulator instead of a key; the emulator accepts any credential.
+OFFLINE_API_KEY = "offline-emulator-no-key"
+OFFLINE_BASE_URL = "https://offline-emulator.eidataset.invalid"
+
+Source = Literal["claude", "offline_emulator"]
+ErrorKind = Literal[
+    "rate_limited",
+    "overloaded",
+    "server",
+    "spend_limit",
+    "auth",
+    "bad_request",
+    "connection",
+    "timeout",
+    "invalid_output",
+    "refusal",
+    "max_tokens",
+]
+PERMANENT_KINDS: frozenset[str] = frozenset({"auth", "bad_request", "spend_limit"})
+
+_CONVERSATION_VALIDATOR = jsonschema.Draft202012Validator(CONVERSATION_SCHEMA)
+
+
+def output_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """The schema in the dialect structured outputs accept.
+
+    The API refuses type lists and constraints it cannot enforce while decoding (minItems
+    above 1, maxItems, minimum, maximum); the SDK's transform moves those into descriptions
+    for the model to read. Replies are still checked against the full schema on receipt.
+    """
+    return anthropic.transform_schema(_without_type_lists(schema))
+
+
+def _without_type_lists(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_without_type_lists(item) for item in node]
+    if not isinstance(node, Mapping):
+        return node
+    node = {key: _without_type_lists(value) for key, value in node.items()}
+    if isinstance(node.get("type"), list):
+        node["anyOf"] = [{"type": name} for name in node.pop("type")]
+    return node
+
+
+OUTPUT_SCHEMA = output_schema(CONVERSATION_SCHEMA)
+
+
+@dataclass(frozen=True)
+class Usage:
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_write_tokens: int = 0
+    cache_read_tokens: int = 0
+
+    def __add__(self, other: "Usage") -> "Usage":
+        return Usage(
+            input_tokens=self.input_tokens + other.input_tokens,
+            output_tokens=self.output_tokens + other.output_tokens,
+            cache_write_tokens=self.cache_write_tokens + other.cache_write_tokens,
+            cache_read_tokens=self.cache_read_tokens + other.cache_read_tokens,
+        )
+
+
+@dataclass(frozen=True)
+class ConversationRequest:
+    conversation_id: str
+    model: str
+    max_tokens: int
+    system: str
+    prompt: str
+
+
+@dataclass(frozen=True)
+class ConversationReply:
+    turns: list[dict[str, Any]]
+    usage: Usage
+    model: str
+    request_id: str | None
+    stop_reason: str
+    rate_limits: dict[str, str] = field(default_factory=dict)
+    source: Source = "claude"
+
+
+class ClaudeError(Exception):
+    def __init__(
+        self,
+        kind: ErrorKind,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        usage: Usage | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.permanent = kind in PERMANENT_KINDS
+        self.retry_after = retry_after
+        self.usage = usage or Usage()
+        self.request_id = request_id
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # django-q2 pickles a task's exception; keyword-only arguments need this to survive.
+        return (ClaudeError, (self.kind, str(self)), self.__dict__)
+
+
+# --- the client ------------------------------------------------------------------------
+
+
+def is_offline() -> bool:
+    return not settings.ANTHROPIC_API_KEY
+
+
+def build_client() -> anthropic.Anthropic:
+    """The real API with a key, otherwise the offline emulator behind the same SDK."""
+    if is_offline():
+        return anthropic.Anthropic(
+            api_key=OFFLINE_API_KEY,
+            base_url=OFFLINE_BASE_URL,
+            http_client=httpx2.Client(transport=emulator.transport_from_settings()),
+            max_retries=settings.CLAUDE_SDK_MAX_RETRIES,
+            timeout=settings.CLAUDE_TIMEOUT_SECONDS,
+        )
+    return anthropic.Anthropic(
+        api_key=settings.ANTHROPIC_API_KEY,
+        base_url=settings.ANTHROPIC_BASE_URL,
+        max_retries=settings.CLAUDE_SDK_MAX_RETRIES,
+        timeout=settings.CLAUDE_TIMEOUT_SECONDS,
+    )
+
+
+def write_conversation(
+    request: ConversationRequest, client: anthropic.Anthropic | None = None
+) -> ConversationReply:
+    client = client or build_client()
+    try:
+        message, headers = _send(request, client)
+        reply = _reply_from(request, message, headers)
+    except ClaudeError as error:
+        log.warning(
+            "conversation %s: %s (request %s)", request.conversation_id, error, error.request_id
+        )
+        raise
+    log.info(
+        "conversation %s: %d turns from %s, %d in / %d out tokens (request %s)",
+        request.conversation_id,
+        len(reply.turns),
+        reply.source,
+        reply.usage.input_tokens,
+        reply.usage.output_tokens,
+        reply.request_id,
+    )
+    return reply
+
+
+def _send(
+    request: ConversationRequest, client: anthropic.Anthropic
+) -> tuple[anthropic.types.Message, httpx2.Headers]:
+    try:
+        raw = client.with_middleware(_no_retry_at_spend_limit).messages.with_raw_response.create(
+            model=request.model,
+            max_tokens=request.max_tokens,
+            system=[
+                {"type": "text", "text": request.system, "cache_control": {"type": "ephemeral"}}
+            ],
+            messages=[{"role": "user", "content": request.prompt}],
+            output_config={"format": {"type": "json_schema", "schema": OUTPUT_SCHEMA}},
+            extra_headers={CONVERSATION_HEADER: request.conversation_id},
+        )
+    except anthropic.APIError as error:
+        raise _error_from_sdk(error, client) from None
+    return _message_of(raw), raw.headers
+
+
+def _message_of(raw: anthropic.APIResponse[anthropic.types.Message]) -> anthropic.types.Message:
+    """The parsed Message; a 200 that is not one (a proxy's error page) is a server fault."""
+    try:
+        message: object = raw.parse()
+    except ValueError:  # a body that is not JSON
+        message = None
+    if isinstance(message, anthropic.types.Message) and message.usage and message.content:
+        return message
+    problem = f"the API answered {raw.status_code} with something that is not a Message"
+    raise ClaudeError("server", problem, request_id=raw.headers.get("request-id"))
+
+
+def _no_retry_at_spend_limit(
+    request: anthropic.APIRequest, call_next: anthropic.CallNext
+) -> anthropic.APIResponse[Any]:
+    """Stop the SDK retrying a 429 that names no wait: it is the spend limit, not a rate limit."""
+    response = call_next(request)
+    http_response = response.http_response
+    if http_response.status_code == 429 and retry_after_of(http_response.headers) is None:
+        http_response.headers["x-should-retry"] = "false"
+    return response
+
+
+# --- reading the reply -----------------------------------------------------------------
+
+
+def _reply_from(
+    request: ConversationRequest, message: anthropic.types.Message, headers: httpx2.Headers
+) -> ConversationReply:
+    usage = _usage_of(message.usage)
+    request_id = headers.get("request-id")
+    _check_stop_reason(message.stop_reason, request.max_tokens, usage, request_id)
+    turns = _turns_of(_text_of(message), usage, request_id)
+    return ConversationReply(
+        turns=turns,
+        usage=usage,
+        model=message.model,
+        request_id=request_id,
+        stop_reason=str(message.stop_reason),
+        rate_limits=rate_limits_of(headers),
+        source="offline_emulator" if emulator.SOURCE_HEADER in headers else "claude",
+    )
+
+
+def _usage_of(usage: anthropic.types.Usage) -> Usage:
+    return Usage(
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+        cache_write_tokens=usage.cache_creation_input_tokens or 0,
+        cache_read_tokens=usage.cache_read_input_tokens or 0,
+    )
+
+
+def _check_stop_reason(
+    stop_reason: str | None, max_tokens: int, usage: Usage, request_id: str | None
+) -> None:
+    if stop_reason == "refusal":
+        message = "Claude refused to write this conversation (stop_reason=refusal)"
+        raise ClaudeError("refusal", message, usage=usage, request_id=request_id)
+    if stop_reason == "max_tokens":
+        message = f"the reply was cut off at max_tokens={max_tokens}"
+        raise ClaudeError("max_tokens", message, usage=usage, request_id=request_id)
+    if stop_reason == "model_context_window_exceeded":
+        message = "the reply was cut off: the model's context window is full"
+        raise ClaudeError("max_tokens", message, usage=usage, request_id=request_id)
+    if stop_reason not in ("end_turn", "stop_sequence"):
+        message = f"the reply ended unexpectedly (stop_reason={stop_reason})"
+        raise ClaudeError("invalid_output", message, usage=usage, request_id=request_id)
+
+
+def _text_of(message: anthropic.types.Message) -> str:
+    return "".join(block.text for block in message.content if block.type == "text")
+
+
+def _turns_of(text: str, usage: Usage, request_id: str | None) -> list[dict[str, Any]]:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        message = f"the reply is not JSON: {error.msg} at character {error.pos} of {len(text)}"
+        raise ClaudeError("invalid_output", message, usage=usage, request_id=request_id) from None
+    problem = jsonschema.exceptions.best_match(_CONVERSATION_VALIDATOR.iter_errors(document))
+    if problem is not None:
+        message = f"the reply breaks the conversation schema: {schema_problem(problem)}"
+        raise ClaudeError("invalid_output", message, usage=usage, request_id=request_id)
+    return document["turns"]
+
+
+def schema_problem(error: jsonschema.ValidationError) -> str:
+    """'turns[2].emotional_context.response_strategy 'hug' is not one of [...]'."""
+    where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error.path)
+    return f"{where.lstrip('.')} {error.message}".strip()
+
+
+def rate_limits_of(headers: Mapping[str, str]) -> dict[str, str]:
+    return {
+        name.lower().removeprefix(RATE_LIMIT_PREFIX): value
+        for name, value in headers.items()
+        if name.lower().startswith(RATE_LIMIT_PREFIX)
+    }
+
+
+def retry_after_of(headers: Mapping[str, str]) -> float | None:
+    """Seconds to wait, from retry-after-ms or retry-after (seconds or an HTTP date)."""
+    if milliseconds := headers.get("retry-after-ms"):
+        try:
+            return float(milliseconds) / 1000
+        except ValueError:
+            pass
+    seconds = headers.get("retry-after")
+    if not seconds:
+        return None
+    try:
+        return float(seconds)
+    except ValueError:
+        moment = email.utils.parsedate_tz(seconds)
+        return None if moment is None else max(0.0, email.utils.mktime_tz(moment) - time.time())
+
+
+# --- SDK errors ------------------------------------------------------------------------
+
+
+def _error_from_sdk(error: anthropic.APIError, client: anthropic.Anthropic) -> ClaudeError:
+    if isinstance(error, anthropic.APITimeoutError):
+        message = f"no answer from Claude within {client.timeout} s"
+        return ClaudeError("timeout", message)
+    if isinstance(error, anthropic.APIConnectionError):
+        return ClaudeError("connection", _scrub(f"could not reach Claude's API: {error}", client))
+    if isinstance(error, anthropic.APIStatusError):
+        return _error_from_status(error, client)
+    message = _scrub(f"Claude's answer could not be read: {error}", client)
+    return ClaudeError("invalid_output", message)
+
+
+def _error_from_status(error: anthropic.APIStatusError, client: anthropic.Anthropic) -> ClaudeError:
+    status = error.status_code
+    retry_after = retry_after_of(error.response.headers)
+    kind = status_kind(status, retry_after)
+    detail = error.api_message or error.response.reason_phrase or "no detail"
+    message = _scrub(_STATUS_MESSAGES[kind].format(status=status, detail=detail), client)
+    return ClaudeError(kind, message, retry_after=retry_after, request_id=error.request_id)
+
+
+def status_kind(status: int, retry_after: float | None) -> ErrorKind:
+    if status == 429:
+        # DESIGN: the spend-limit 429 is the one that names no time to wait.
+        return "rate_limited" if retry_after is not None else "spend_limit"
+    if status == 402:
+        return "spend_limit"
+    if status in (401, 403):
+        return "auth"
+    if status == 408:
+        return "timeout"
+    if status == 529:
+        return "overloaded"
+    if status >= 500 or status == 409:
+        return "server"
+    return "bad_request"
+
+
+_STATUS_MESSAGES: dict[str, str] = {
+    "rate_limited": "Claude's rate limit was reached ({status}): {detail}",
+    "spend_limit": (
+        "the API refused with {status} and no retry-after, so the spend limit is reached: {detail}"
+    ),
+    "auth": "the API key was refused ({status}): {detail}",
+    "timeout": "the API gave up waiting for the request ({status}): {detail}",
+    "overloaded": "Claude is overloaded ({status}): {detail}",
+    "server": "Claude's API failed ({status}): {detail}",
+    "bad_request": "the API refused the request as malformed ({status}): {detail}",
+}
+
+
+def _scrub(text: str, client: anthropic.Anthropic) -> str:
+    """Keep the key out of messages even if a server or proxy echoes it back."""
+    for secret in (client.api_key, client.auth_token, settings.ANTHROPIC_API_KEY):
+        if secret:
+            text = text.replace(secret, "[api key]")
+    return text

@@ -1,0 +1,120 @@
+"""Handing conversations to workers: at most a job's concurrency at a time, by priority.
+
+Dispatch marks conversations as queued (a conditional UPDATE, so two dispatchers never
+queue the same one) and sends one django-q2 task per conversation. It runs after a batch
+is submitted, after every conversation finishes (to fill the freed slot), on resume and
+from the periodic sweep, which also returns conversations whose worker vanished.
+"""
+
+import logging
+import threading
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from generation.claims import expire_leases, live_claims
+from generation.models import BatchJob, Conversation
+
+log = logging.getLogger(__name__)
+TASK = "generation.tasks.generate_conversation"
+_local = threading.local()
+
+
+def dispatch() -> int:
+    """Queue work for every active job, highest priority first; return how many were queued."""
+    if getattr(_local, "dispatching", False):
+        return 0  # an inline run re-entering: the outer loop below picks the slot up
+    _local.dispatching = True
+    try:
+        total = 0
+        while queued := _dispatch_round():
+            total += len(queued)
+            for conversation_id in queued:
+                _send(conversation_id)
+            if not settings.GENERATION_INLINE:
+                break
+        return total
+    finally:
+        _local.dispatching = False
+
+
+def _dispatch_round() -> list[str]:
+    queued: list[str] = []
+    room = settings.GENERATION_MAX_IN_FLIGHT or None
+    if room is not None:
+        room -= _in_flight(Conversation.objects.all())
+    jobs = BatchJob.objects.filter(status__in=BatchJob.ACTIVE).order_by("-priority", "created_at")
+    for job in jobs:
+        if room is not None and room <= 0:
+            break
+        ids = _reserve(job, room)
+        queued += ids
+        if room is not None:
+            room -= len(ids)
+    return queued
+
+
+def _in_flight(conversations) -> int:
+    now = timezone.now()
+    return conversations.filter(
+        Q(status=Conversation.Status.GENERATING, lease_expires_at__gt=now)
+        | Q(status=Conversation.Status.PENDING, dispatched_at__gt=now - _stale())
+    ).count()
+
+
+def _stale() -> timedelta:
+    """A queued conversation no worker has claimed by then is queued again."""
+    return timedelta(seconds=settings.GENERATION_LEASE_SECONDS)
+
+
+@transaction.atomic
+def _reserve(job: BatchJob, room: int | None) -> list[str]:
+    job = BatchJob.objects.select_for_update().get(pk=job.pk)
+    if job.status not in BatchJob.ACTIVE:
+        return []
+    free = job.concurrency - live_claims(job) - _queued(job)
+    if room is not None:
+        free = min(free, room)
+    if free <= 0:
+        return []
+    now = timezone.now()
+    soon = now + timedelta(seconds=settings.GENERATION_MAX_BACKOFF_SECONDS)
+    candidates = list(
+        job.conversations.pending()
+        .filter(Q(dispatched_at__isnull=True) | Q(dispatched_at__lte=now - _stale()))
+        .filter(Q(not_before__isnull=True) | Q(not_before__lte=soon))
+        .order_by("not_before", "sequence_number")
+        .values_list("pk", flat=True)[:free]
+    )
+    Conversation.objects.filter(pk__in=candidates).update(dispatched_at=now)
+    return [str(pk) for pk in candidates]
+
+
+def _queued(job: BatchJob) -> int:
+    return job.conversations.pending().filter(dispatched_at__gt=timezone.now() - _stale()).count()
+
+
+def _send(conversation_id: str) -> None:
+    if settings.GENERATION_INLINE:
+        from generation.tasks import generate_conversation
+
+        generate_conversation(conversation_id)
+        return
+    from django_q.tasks import async_task
+
+    async_task(
+        TASK, conversation_id, task_name=f"conversation {conversation_id}", group="generation"
+    )
+
+
+def sweep() -> dict[str, int]:
+    """The periodic safety net: return lost conversations, then fill every free slot."""
+    returned = expire_leases()
+    if returned:
+        log.warning("Returned %d conversation(s) whose worker stopped", returned)
+    for job in BatchJob.objects.filter(status__in=BatchJob.ACTIVE):
+        job.finish_if_done()
+    return {"returned": returned, "queued": dispatch()}

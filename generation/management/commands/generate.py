@@ -1,0 +1,136 @@
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from generation.claude import is_offline
+from generation.coverage import coverage_report
+from generation.dispatch import sweep
+from generation.models import BatchJob
+from generation.planner import PlanningError, Scaffold, plan_parameter_sets, tier_counts
+from generation.plans import PlanError, read_plan, resolve_plan
+from generation.status import job_status
+from generation.submission import BatchOptions, SubmissionError, submit_batch
+from generation.workers import LocalWorkers
+
+PRIORITIES = {"low": 0, "normal": 1, "high": 2}
+SWEEP_EVERY = 5.0  # seconds: returns lost conversations and wakes retries after backoff
+
+
+class Command(BaseCommand):
+    help = (
+        "Generate a batch of conversations: plan N fresh parameter sets (or read --plan), "
+        "submit them, start W local qcluster workers and follow the job to its end. Exits 0 "
+        "only when every conversation completed."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--count", type=int, default=100, help="Conversations to plan.")
+        parser.add_argument("--plan", type=Path, help="Submit this plan file instead.")
+        parser.add_argument("--seed", type=int, help="Seed for a reproducible fresh plan.")
+        parser.add_argument("--name", default="", help="Job name.")
+        parser.add_argument("--concurrency", type=int, default=3)
+        parser.add_argument("--workers", type=int, default=1, help="Local qcluster processes.")
+        parser.add_argument("--error-handling", choices=("continue", "stop"), default="continue")
+        parser.add_argument("--priority", choices=tuple(PRIORITIES), default="normal")
+        parser.add_argument("--budget", type=Decimal, help="Pause before spending more (USD).")
+        parser.add_argument("--no-wait", action="store_true", help="Submit and return at once.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if is_offline():
+            self.stdout.write(
+                self.style.WARNING(
+                    "No ANTHROPIC_API_KEY: conversations come from the offline emulator and are "
+                    "marked conversation_source=offline_emulator."
+                )
+            )
+        job = self._submit(options)
+        self.stdout.write(
+            f"Job {job.pk}: {job.total_items} conversations, estimated ${job.estimated_cost:.2f} "
+            f"and {job.estimated_seconds} s at concurrency {job.concurrency}"
+        )
+        if options["no_wait"]:
+            self.stdout.write(f"Follow it with: manage.py batch_status {job.pk}")
+            return
+        if options["workers"] > 0:
+            with LocalWorkers(options["workers"], job.concurrency):
+                self._follow(job)
+        else:
+            self._follow(job)
+        self._finish(job)
+
+    def _submit(self, options: dict[str, Any]) -> BatchJob:
+        scaffold = Scaffold.active()
+        try:
+            if options["plan"]:
+                resolved = read_plan(options["plan"])
+            else:
+                if not 1 <= options["count"] <= 10_000:
+                    raise CommandError("--count must be 1 to 10,000.")
+                sets = plan_parameter_sets(
+                    counts=tier_counts(options["count"]), seed=options["seed"], scaffold=scaffold
+                )
+                resolved = resolve_plan([s.to_json() for s in sets])
+            coverage = coverage_report([r.parameters for r in resolved], scaffold)
+            name = options["name"] or f"Emotional Intelligence {len(resolved)}"
+            return submit_batch(
+                resolved,
+                BatchOptions(
+                    name=name,
+                    concurrency=options["concurrency"],
+                    error_handling=options["error_handling"],
+                    priority=PRIORITIES[options["priority"]],
+                    budget_cap=options["budget"],
+                    seed=options["seed"],
+                    coverage=coverage,
+                ),
+            )
+        except (PlanningError, PlanError, SubmissionError) as error:
+            raise CommandError(str(error)) from None
+
+    def _follow(self, job: BatchJob) -> None:
+        last_sweep = 0.0
+        while True:
+            if time.monotonic() - last_sweep > SWEEP_EVERY:
+                sweep()
+                last_sweep = time.monotonic()
+            job.refresh_from_db()
+            status = job_status(job)
+            self._progress(status)
+            if job.status in BatchJob.FINISHED or job.status == BatchJob.Status.PAUSED:
+                self.stdout.write("")
+                return
+            time.sleep(0.5)
+
+    def _progress(self, status: dict[str, Any]) -> None:
+        progress = status["progress"]
+        done = progress["completed"] + progress["failed"]
+        width = 30
+        filled = int(width * done / max(progress["total"], 1))
+        bar = f"[{'#' * filled}{'.' * (width - filled)}]"
+        line = (
+            f"\r{bar} {progress['completed']}/{progress['total']} "
+            f"completed, {progress['inProgress']} in progress, {progress['failed']} failed, "
+            f"${status['cost']['actualCurrent']:.4f}"
+        )
+        self.stdout.write(line, ending="")
+        self.stdout.flush()
+
+    def _finish(self, job: BatchJob) -> None:
+        status = job_status(job)
+        progress = status["progress"]
+        self.stdout.write(
+            f"Job {job.pk} {job.status}: {progress['completed']}/{progress['total']} completed, "
+            f"{progress['failed']} failed, cost ${status['cost']['actualCurrent']:.4f} "
+            f"(estimated ${status['cost']['estimatedTotal']:.4f}), "
+            f"{status['timing']['elapsedSeconds']} s"
+        )
+        for error in status["errors"][:20]:
+            self.stdout.write(f"  #{error['conversationIndex'] + 1}: {error['error']}")
+        if job.status_reason:
+            self.stdout.write(f"  {job.status_reason}")
+        if job.status != BatchJob.Status.COMPLETED or progress["completed"] != progress["total"]:
+            sys.exit(1)

@@ -1,0 +1,57 @@
+"""What Claude calls cost, in USD, from the per-model price table in settings.
+
+Prices are USD per million tokens for input, output, cache write and cache read. Money is
+Decimal, quantized to a millionth of a dollar: a single short call can cost less than a cent.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from generation.claude import Usage
+
+PRICE_KINDS = ("input", "output", "cache_write", "cache_read")
+PER_MILLION = Decimal(1_000_000)
+MICRODOLLAR = Decimal("0.000001")
+
+
+def price_table(model: str) -> dict[str, float]:
+    table = settings.CLAUDE_PRICES.get(model)
+    if table is None:
+        raise ImproperlyConfigured(f"no price for model {model}: add it to CLAUDE_PRICES_JSON")
+    missing = [kind for kind in PRICE_KINDS if kind not in table]
+    if missing:
+        raise ImproperlyConfigured(
+            f"the price of model {model} lacks {', '.join(missing)}: complete it in "
+            "CLAUDE_PRICES_JSON"
+        )
+    return table
+
+
+def cost_of(usage: Usage, model: str) -> Decimal:
+    table = price_table(model)
+    tokens = {
+        "input": usage.input_tokens,
+        "output": usage.output_tokens,
+        "cache_write": usage.cache_write_tokens,
+        "cache_read": usage.cache_read_tokens,
+    }
+    # str() first, so a float price such as 0.3 becomes exactly 0.3, not 0.2999...
+    total = sum(Decimal(str(table[kind])) * count for kind, count in tokens.items())
+    return (total / PER_MILLION).quantize(MICRODOLLAR, rounding=ROUND_HALF_UP)
+
+
+def estimate(
+    prompt_tokens: int, expected_output_tokens: int, system_tokens: int, count: int, model: str
+) -> Decimal:
+    """A batch of `count` calls: the first writes the system prompt's cache, the rest read it."""
+    if count <= 0:
+        return Decimal(0).quantize(MICRODOLLAR)
+    usage = Usage(
+        input_tokens=prompt_tokens * count,
+        output_tokens=expected_output_tokens * count,
+        cache_write_tokens=system_tokens,
+        cache_read_tokens=system_tokens * (count - 1),
+    )
+    return cost_of(usage, model)

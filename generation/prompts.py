@@ -1,0 +1,114 @@
+"""The two halves of every request: the shared system prompt and the conversation's own brief.
+
+The system prompt (consultant profile + house rules, from the job's pinned prompt version)
+is identical for every conversation of a batch, so it is sent with cache_control and paid
+in full once. Everything that makes one conversation differ from another is in the user
+prompt's brief.
+"""
+
+from typing import Any
+
+from generation.brief import render_brief
+from generation.models import BatchJob, Conversation, Tier
+from generation.schema import CONVERSATION_PHASES, RESPONSE_STRATEGIES
+
+INSTRUCTIONS = """\
+Write one complete, realistic conversation between you and the client described in the
+conversation brief below. You play yourself; the client speaks as the persona, in their own
+voice, with their own situation and numbers (use the figures in "specifics.numbers").
+
+Return only the JSON document the output format asks for: "turns", exactly {turn_count} of
+them. Each turn is the client's message ("user_input") and your reply ("assistant_response").
+- The client's primary emotion starts as "{start}" (or a close synonym) in turn 1 and has
+  become "{end}" (or a close synonym) by the last turn, moving through the arc's stages.
+  "detected_emotions.primary" is one lowercase word; "intensity" is 0 to 1.
+- "conversation_phase" is one of: {phases}.
+- "response_strategy" names the support strategy of your reply, one of: {strategies}.
+- Validate the feeling before any advice, ask permission before explaining, use the
+  client's real numbers, explain why, and end with a clear next step.
+- "session_context" is a short note on where the session stands at that turn.
+{tier_note}"""
+
+TIER_NOTES = {
+    Tier.TEMPLATE: "",
+    Tier.SCENARIO: (
+        "- Ground the conversation in the practice's document excerpt in \"chunk\": the client's\n"
+        "  questions and your explanations draw on it, in your own words.\n"
+    ),
+    Tier.EDGE_CASE: (
+        '- This is an edge case. Your replies must do exactly what "edge_case.expected_behavior"\n'
+        '  says; its "rules" are checked automatically on every turn.\n'
+    ),
+}
+
+
+def system_prompt(job: BatchJob) -> str:
+    return job.prompt_template.render(consultant=job.consultant_profile)
+
+
+def user_prompt(conversation: Conversation) -> str:
+    brief = conversation_brief(conversation)
+    instructions = INSTRUCTIONS.format(
+        turn_count=brief["turn_count"],
+        start=brief["arc"]["starting_emotion"],
+        end=brief["arc"]["ending_emotion"],
+        phases=", ".join(CONVERSATION_PHASES),
+        strategies=", ".join(RESPONSE_STRATEGIES),
+        tier_note=TIER_NOTES[conversation.tier],
+    )
+    return f"{instructions}\n{render_brief(brief)}"
+
+
+def conversation_brief(conversation: Conversation) -> dict[str, Any]:
+    persona, arc, topic = (
+        conversation.persona,
+        conversation.emotional_arc,
+        conversation.training_topic,
+    )
+    parameters = conversation.parameters
+    edge_case = conversation.edge_case
+    return {
+        "sequence_number": conversation.sequence_number,
+        "tier": conversation.tier,
+        "turn_count": parameters["turn_count"],
+        "persona": {
+            "name": persona.name,
+            "archetype": persona.archetype,
+            "description": persona.description,
+            "demographics": persona.demographics,
+            "finances": persona.finances,
+            "communication_traits": persona.communication_traits,
+            "typical_emotions": persona.typical_emotions,
+        },
+        "arc": {
+            "name": arc.name,
+            "starting_emotion": arc.starting_emotion,
+            "ending_emotion": arc.ending_emotion,
+            "starting_synonyms": arc.starting_synonyms,
+            "ending_synonyms": arc.ending_synonyms,
+            "stages": arc.stages,
+        },
+        "topic": {
+            "name": topic.name,
+            "category": topic.category,
+            "description": topic.description,
+            "key_concepts": topic.key_concepts,
+        },
+        "chunk": _chunk(conversation),
+        "edge_case": {
+            "name": edge_case.name,
+            "type": edge_case.edge_case_type,
+            "expected_behavior": edge_case.expected_behavior,
+            "rules": edge_case.rules,
+        }
+        if edge_case
+        else None,
+        "specifics": parameters.get("specifics") or {},
+    }
+
+
+def _chunk(conversation: Conversation) -> dict[str, str] | None:
+    if not conversation.chunk_context:
+        return None
+    title = conversation.chunk.document.title if conversation.chunk else "Practice document"
+    return {"document_title": title, "text": conversation.chunk_context}
