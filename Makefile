@@ -4,13 +4,14 @@ PY     := $(VENV)/bin/python
 PYTEST := $(PY) -m pytest
 # The PostgreSQL server the suite runs on a second time (tests create their own database).
 TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/eidataset
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: help install run serve test test-sqlite test-pg lint format
+.PHONY: help install run serve test test-sqlite test-pg lint format bench
 
 help:
 	@echo "make run        install, create the SQLite database, load the scaffolding, start the admin"
 	@echo "make test       install, run the whole suite on SQLite and on PostgreSQL"
-	@echo "make test-sqlite | test-pg | lint | format"
+	@echo "make test-sqlite | test-pg | lint | format | bench"
 
 install: $(VENV)/.installed
 
@@ -44,6 +45,11 @@ test-sqlite: install
 
 test-pg: install
 	DATABASE_URL=$(TEST_PG_URL) $(PYTEST)
+
+# Speed figures as ratios against the ideal: SQLite (embedded default), then PostgreSQL + Redis.
+bench: install
+	env -u DATABASE_URL $(PYTEST) -m bench tests/bench -s -q
+	DATABASE_URL=$(TEST_PG_URL) REDIS_URL=$(BENCH_REDIS_URL) $(PYTEST) -m bench tests/bench -s -q -k "postgres or queries"
 
 lint: install
 	$(VENV)/bin/ruff check .

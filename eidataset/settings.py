@@ -101,6 +101,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # One line per queued task and per HTTP call is noise at INFO; warnings still show.
+        "django-q": {"level": env_str("Q_LOG_LEVEL", "WARNING")},
+        "httpx2": {"level": "WARNING"},
+        "generation.claude": {"level": "WARNING"},
+    },
 }
 
 # --- REST API --------------------------------------------------------------------------
@@ -138,7 +144,7 @@ SCAFFOLDING_IMPORT_MAX_BYTES = env_int(
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 
 # --- Claude ----------------------------------------------------------------------------
-# Without an API key every call goes to the offline emulator (generation/emulator.py) through
+# Without an API key every call goes to the offline emulator (generation/emulator/) through
 # the same SDK code path; its conversations are marked as emulated everywhere.
 ANTHROPIC_API_KEY = env_str("ANTHROPIC_API_KEY") or ""
 ANTHROPIC_BASE_URL = env_str("ANTHROPIC_BASE_URL") or None

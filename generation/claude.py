@@ -24,6 +24,8 @@ from generation.schema import CONVERSATION_SCHEMA
 log = logging.getLogger(__name__)
 
 CONVERSATION_HEADER = "x-eidataset-conversation"
+# The app's attempt number, so the offline emulator words a retry differently in any process.
+ATTEMPT_HEADER = "x-eidataset-attempt"
 RATE_LIMIT_PREFIX = "anthropic-ratelimit-"
 # Sent to the emulator instead of a key; the emulator accepts any credential.
 OFFLINE_API_KEY = "offline-emulator-no-key"
@@ -95,6 +97,7 @@ class ConversationRequest:
     max_tokens: int
     system: str
     prompt: str
+    attempt: int = 1
 
 
 @dataclass(frozen=True)
@@ -191,7 +194,10 @@ def _send(
             ],
             messages=[{"role": "user", "content": request.prompt}],
             output_config={"format": {"type": "json_schema", "schema": OUTPUT_SCHEMA}},
-            extra_headers={CONVERSATION_HEADER: request.conversation_id},
+            extra_headers={
+                CONVERSATION_HEADER: request.conversation_id,
+                ATTEMPT_HEADER: str(request.attempt),
+            },
         )
     except anthropic.APIError as error:
         raise _error_from_sdk(error, client) from None

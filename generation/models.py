@@ -283,3 +283,23 @@ class GenerationAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.conversation} attempt {self.number}"
+
+
+class RateLimitWindow(models.Model):
+    """What the API last said about a model's limits (the anthropic-ratelimit-* headers),
+    shared by every worker so that none starts a call the window cannot take."""
+
+    model = models.CharField(max_length=80, unique=True)
+    requests_remaining = models.IntegerField(null=True, blank=True)
+    requests_reset = models.DateTimeField(null=True, blank=True)
+    input_tokens_remaining = models.IntegerField(null=True, blank=True)
+    input_tokens_reset = models.DateTimeField(null=True, blank=True)
+    output_tokens_remaining = models.IntegerField(null=True, blank=True)
+    output_tokens_reset = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "rate_limit_windows"
+
+    def __str__(self) -> str:
+        return f"{self.model} limits"

@@ -4,13 +4,16 @@ import logging
 import os
 import socket
 import time
+from dataclasses import replace
 
+from django.conf import settings
 from django.utils import timezone
 
-from generation import claims, prompts
+from generation import claims, limiter, prompts
 from generation.claude import ClaudeError, ConversationRequest, write_conversation
 from generation.dispatch import dispatch, sweep
 from generation.models import Conversation
+from generation.submission import tokens_in
 
 log = logging.getLogger(__name__)
 
@@ -21,44 +24,77 @@ def worker_name() -> str:
 
 def generate_conversation(conversation_id: str) -> str:
     """Write one conversation with one Messages call, unless it is done or taken already."""
-    _wait_for_backoff(conversation_id)
+    conversation = _pending(conversation_id)
+    if conversation is None:
+        return "skipped"
+    request = _request(conversation)
+    _wait(conversation, request)
     claim = claims.claim(conversation_id, worker_name())
     if claim is None:
         return "skipped"
-    conversation = Conversation.objects.select_related(
-        "batch_job__prompt_template",
-        "batch_job__consultant_profile",
-        "persona",
-        "emotional_arc",
-        "training_topic",
-        "edge_case",
-        "chunk__document",
-    ).get(pk=conversation_id)
+    try:
+        reply = write_conversation(replace(request, attempt=claim.attempt.number))
+    except ClaudeError as error:
+        outcome = claims.record_error(claim, error)
+        log.info("Conversation %s: %s (%s)", conversation_id, outcome, error.kind)
+    else:
+        limiter.learn(request.model, reply.rate_limits)
+        outcome = "completed" if claims.store_reply(claim, reply) else "discarded"
+    dispatch()
+    return outcome
+
+
+def _pending(conversation_id: str) -> Conversation | None:
+    return (
+        Conversation.objects.pending()
+        .select_related(
+            "batch_job__prompt_template",
+            "batch_job__consultant_profile",
+            "persona",
+            "emotional_arc",
+            "training_topic",
+            "edge_case",
+            "chunk__document",
+        )
+        .filter(pk=conversation_id)
+        .first()
+    )
+
+
+def _request(conversation: Conversation) -> ConversationRequest:
     job = conversation.batch_job
-    request = ConversationRequest(
+    return ConversationRequest(
         conversation_id=str(conversation.pk),
         model=job.model,
         max_tokens=job.max_tokens,
         system=prompts.system_prompt(job),
         prompt=prompts.user_prompt(conversation),
     )
-    try:
-        reply = write_conversation(request)
-    except ClaudeError as error:
-        outcome = claims.record_error(claim, error)
-        log.info("Conversation %s: %s (%s)", conversation_id, outcome, error.kind)
-    else:
-        outcome = "completed" if claims.store_reply(claim, reply) else "discarded"
-    dispatch()
-    return outcome
 
 
-def _wait_for_backoff(conversation_id: str) -> None:
-    not_before = (
-        Conversation.objects.filter(pk=conversation_id).values_list("not_before", flat=True).first()
+def _numbered(request: ConversationRequest, attempt: int) -> ConversationRequest:
+    fields = ConversationRequest.__dataclass_fields__
+    return (
+        ConversationRequest(**{**request.__dict__, "attempt": attempt})
+        if "attempt" in fields
+        else request
     )
-    if not_before and not_before > timezone.now():
-        time.sleep((not_before - timezone.now()).total_seconds())
+
+
+def _wait(conversation: Conversation, request: ConversationRequest) -> None:
+    """Sit out a retry's backoff and the shared rate-limit window, up to a bound."""
+    delays = [
+        limiter.wait_seconds(
+            request.model,
+            tokens_in(request.system) + tokens_in(request.prompt),
+            conversation.parameters["turn_count"] * settings.EXPECTED_OUTPUT_TOKENS_PER_TURN,
+        )
+    ]
+    if conversation.not_before:
+        delays.append((conversation.not_before - timezone.now()).total_seconds())
+    delay = min(max(delays), settings.GENERATION_MAX_BACKOFF_SECONDS)
+    if delay > 0:
+        time.sleep(delay)
 
 
 def sweep_generation() -> dict[str, int]:

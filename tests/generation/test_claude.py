@@ -1,5 +1,6 @@
 """The Claude adapter, with the real SDK answering from handlers written for each case."""
 
+import dataclasses
 import json
 import logging
 import pickle
@@ -155,6 +156,18 @@ def test_the_request_caches_the_system_prompt_and_asks_for_the_conversation_sche
     }
     assert (body["model"], body["max_tokens"]) == ("claude-sonnet-5-5", 8192)
     assert not {"temperature", "top_p", "top_k", "tool_choice", "tools"} & set(body)
+
+
+def test_the_request_names_the_conversation_and_the_apps_attempt():
+    handler, seen = answering(ok())
+
+    write_conversation(REQUEST, client_with(handler))
+    write_conversation(dataclasses.replace(REQUEST, attempt=3), client_with(handler))
+
+    assert [
+        (request.headers["x-eidataset-conversation"], request.headers["x-eidataset-attempt"])
+        for request in seen
+    ] == [("7f1c2a9e", "1"), ("7f1c2a9e", "3")]
 
 
 def keywords_of(node: Any) -> list[tuple[str, Any]]:

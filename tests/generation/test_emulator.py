@@ -108,10 +108,10 @@ def edge_case_brief(row: dict[str, Any], turn_count: int = 6) -> dict[str, Any]:
 
 
 def request_for(
-    brief: dict[str, Any], conversation_id: str = "conv-1", max_tokens: int = 8192
+    brief: dict[str, Any], conversation_id: str = "conv-1", max_tokens: int = 8192, attempt: int = 1
 ) -> ConversationRequest:
     prompt = f"Write one conversation that follows this brief.\n{render_brief(brief)}"
-    return ConversationRequest(conversation_id, MODEL, max_tokens, SYSTEM, prompt)
+    return ConversationRequest(conversation_id, MODEL, max_tokens, SYSTEM, prompt, attempt)
 
 
 def client_for(emulator: Emulator, max_retries: int = 0) -> anthropic.Anthropic:
@@ -399,15 +399,59 @@ def test_the_same_brief_and_seed_give_the_same_conversation():
     assert first != other_seed
 
 
-def test_a_second_attempt_at_the_same_conversation_is_worded_differently():
+def test_a_retry_is_worded_differently_from_the_attempt_before_it():
     emulator = Emulator()
     brief = make_brief(turn_count=8)
 
-    first = emulated(brief, emulator, conversation_id="same").turns
-    second = emulated(brief, emulator, conversation_id="same").turns
+    first = emulated(brief, emulator, conversation_id="same", attempt=1).turns
+    second = emulated(brief, emulator, conversation_id="same", attempt=2).turns
 
     assert first != second
     assert len(second) == 8
+
+
+def turns_written_in_this_process(brief: dict[str, Any], attempt: int) -> list[dict[str, Any]]:
+    return emulated(brief, Emulator(seed=5), attempt=attempt).turns
+
+
+def test_a_retry_picked_up_by_another_process_gets_the_same_new_wording():
+    brief = make_brief(turn_count=7, sequence_number=4)
+    here = Emulator(seed=5)
+    first_here = emulated(brief, here, attempt=1).turns
+    second_here = emulated(brief, here, attempt=2).turns
+    with multiprocessing.get_context("fork").Pool(1) as other_process:
+        second_there = other_process.apply(turns_written_in_this_process, (brief, 2))
+        first_there = other_process.apply(turns_written_in_this_process, (brief, 1))
+
+    assert second_there == second_here != first_here
+    assert first_there == first_here
+
+
+def test_a_request_without_an_attempt_header_is_a_first_attempt():
+    def text_of(headers: dict[str, str]) -> str:
+        request = httpx2.Request(
+            "POST", "https://emulator/v1/messages", json=sound_body(), headers=headers
+        )
+        return Emulator().handle(request).json()["content"][0]["text"]
+
+    assert text_of({}) == text_of({"x-eidataset-attempt": "1"})
+    assert text_of({}) != text_of({"x-eidataset-attempt": "2"})
+
+
+@pytest.mark.parametrize("attempt", ["0", "-1", "two", ""])
+def test_an_attempt_header_that_is_not_a_count_is_an_invalid_request(attempt):
+    request = httpx2.Request(
+        "POST",
+        "https://emulator/v1/messages",
+        json=sound_body(),
+        headers={"x-eidataset-attempt": attempt},
+    )
+
+    response = Emulator().handle(request)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["type"] == "invalid_request_error"
+    assert "x-eidataset-attempt" in response.json()["error"]["message"]
 
 
 # --- usage, caching and headers --------------------------------------------------------
@@ -649,6 +693,22 @@ def test_the_emulator_from_settings_uses_the_configured_faults(settings):
     assert failure(lambda: write_conversation(request_for(make_brief()), client)).kind == "refusal"
 
 
+def test_the_emulator_from_settings_words_conversations_by_the_configured_seed(settings):
+    settings.EMULATOR_FAULTS = ""
+    brief = make_brief(turn_count=6)
+
+    def from_settings(seed: int) -> list[dict[str, Any]]:
+        settings.EMULATOR_SEED = seed
+        client = anthropic.Anthropic(
+            api_key="x", http_client=httpx2.Client(transport=transport_from_settings())
+        )
+        return write_conversation(request_for(brief), client).turns
+
+    assert from_settings(41) == emulated(brief, Emulator(seed=41)).turns
+    assert from_settings(42) == emulated(brief, Emulator(seed=42)).turns
+    assert from_settings(41) != from_settings(42)
+
+
 def test_a_bad_fault_setting_stops_the_emulator_from_starting(settings):
     settings.EMULATOR_FAULTS = "429=0.3,teapot=1"
 
@@ -719,6 +779,20 @@ def test_a_request_waits_while_another_process_holds_the_log_lock(tmp_path):
 
     assert blocked
     assert len(read_request_log(log_path)) == 1
+
+
+def test_the_request_log_names_the_apps_attempt_apart_from_the_sdks_retries(tmp_path):
+    log_path = tmp_path / "log.jsonl"
+    emulator = Emulator(faults={"429": 1.0}, retry_after_seconds=0.01, request_log=log_path)
+    request = request_for(make_brief(), conversation_id="conv-9", attempt=3)
+
+    failure(lambda: write_conversation(request, client_for(emulator, max_retries=1)))
+    emulated(make_brief(), Emulator(request_log=log_path), conversation_id="conv-9", attempt=4)
+
+    assert [
+        (entry["conversation"], entry["attempt"], entry["sdk_retry"], entry["outcome"])
+        for entry in read_request_log(log_path)
+    ] == [("conv-9", 3, 0, "429"), ("conv-9", 3, 1, "429"), ("conv-9", 4, 0, "ok")]
 
 
 def test_a_missing_request_log_reads_as_empty(tmp_path):

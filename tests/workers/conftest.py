@@ -45,9 +45,9 @@ class Cluster:
 
     def stop(self) -> None:
         if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.terminate()  # the sentinel stops its own workers
             try:
-                self.process.wait(timeout=5)
+                self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.kill()
 
@@ -62,7 +62,7 @@ def start_cluster(tmp_path, settings) -> Iterator[Callable[..., Cluster]]:
             "DATABASE_URL": database_url(),
             "ANTHROPIC_API_KEY": "",
             "Q_WORKERS": str(workers),
-            "EMULATOR_REQUEST_LOG": settings.EMULATOR_REQUEST_LOG,
+            "EMULATOR_REQUEST_LOG": settings.EMULATOR_REQUEST_LOG or "",
             "EMULATOR_LATENCY_SECONDS": str(settings.EMULATOR_LATENCY_SECONDS),
             "EMULATOR_FAULTS": settings.EMULATOR_FAULTS,
             "GENERATION_LEASE_SECONDS": str(settings.GENERATION_LEASE_SECONDS),

@@ -93,31 +93,39 @@ class Command(BaseCommand):
 
     def _follow(self, job: BatchJob) -> None:
         last_sweep = 0.0
+        shown = ""
         while True:
             if time.monotonic() - last_sweep > SWEEP_EVERY:
                 sweep()
                 last_sweep = time.monotonic()
             job.refresh_from_db()
             status = job_status(job)
-            self._progress(status)
+            shown = self._progress(status, shown)
             if job.status in BatchJob.FINISHED or job.status == BatchJob.Status.PAUSED:
                 self.stdout.write("")
                 return
             time.sleep(0.5)
 
-    def _progress(self, status: dict[str, Any]) -> None:
+    def _progress(self, status: dict[str, Any], shown: str) -> str:
+        """Redraw one line on a terminal; elsewhere (logs, CI) print a line when it changes."""
         progress = status["progress"]
         done = progress["completed"] + progress["failed"]
         width = 30
         filled = int(width * done / max(progress["total"], 1))
         bar = f"[{'#' * filled}{'.' * (width - filled)}]"
         line = (
-            f"\r{bar} {progress['completed']}/{progress['total']} "
+            f"{bar} {progress['completed']}/{progress['total']} "
             f"completed, {progress['inProgress']} in progress, {progress['failed']} failed, "
             f"${status['cost']['actualCurrent']:.4f}"
         )
-        self.stdout.write(line, ending="")
-        self.stdout.flush()
+        if line == shown:
+            return shown
+        if self.stdout.isatty():
+            self.stdout.write(f"\r{line}", ending="")
+            self.stdout.flush()
+        else:
+            self.stdout.write(line)
+        return line
 
     def _finish(self, job: BatchJob) -> None:
         status = job_status(job)

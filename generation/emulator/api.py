@@ -1,0 +1,334 @@
+"""The Messages endpoint: request checks, faults, billing, prompt caching and rate-limit headers.
+
+`Emulator.handle` is an httpx2.MockTransport handler: the SDK talks to it as it would to the
+API, so its retries, structured-output parsing and cost accounting run for real.
+"""
+
+import functools
+import json
+import math
+import os
+import random
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx2
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from generation.brief import BriefError, parse_brief
+from generation.emulator.request_log import append_request_log
+from generation.emulator.writer import write_turns
+
+SOURCE_HEADER = "x-eidataset-source"
+SOURCE = "offline_emulator"
+CONVERSATION_HEADER = "x-eidataset-conversation"
+# The app's attempt at the conversation (1, 2, ...); absent means the first.
+ATTEMPT_HEADER = "x-eidataset-attempt"
+# Checked in this order; each has its own independent draw per request.
+FAULTS = ("spend_limit", "429", "529", "500", "invalid_json", "refusal", "max_tokens")
+HTTP_FAULTS = frozenset({"spend_limit", "429", "529", "500"})
+CACHE_TTL_SECONDS = 300  # the API's default ephemeral cache lifetime
+CHARS_PER_TOKEN = 4
+# Per-minute limits of a high usage tier: plausible, and never the bottleneck offline.
+RATE_LIMITS = {"requests": 4_000, "input-tokens": 2_000_000, "output-tokens": 400_000}
+
+
+# --- configuration ---------------------------------------------------------------------
+
+
+def parse_faults(text: str) -> dict[str, float]:
+    """'429=0.3,invalid_json=0.02' as {fault: rate}; ImproperlyConfigured names a bad part."""
+    rates: dict[str, float] = {}
+    for part in filter(None, (piece.strip() for piece in text.split(","))):
+        name, equals, rate = (piece.strip() for piece in part.partition("="))
+        if name not in FAULTS:
+            known = ", ".join(FAULTS)
+            raise ImproperlyConfigured(
+                f"EMULATOR_FAULTS: unknown fault {name!r} in {part!r} (known: {known})"
+            )
+        try:
+            value = float(rate) if equals else math.nan
+        except ValueError:
+            value = math.nan
+        if not 0.0 <= value <= 1.0:
+            raise ImproperlyConfigured(
+                f"EMULATOR_FAULTS: {part!r} needs a rate from 0 to 1, e.g. {name}=0.1"
+            )
+        rates[name] = value
+    return rates
+
+
+def transport_from_settings() -> httpx2.MockTransport:
+    emulator = _shared_emulator(
+        settings.EMULATOR_LATENCY_SECONDS,
+        settings.EMULATOR_FAULTS,
+        settings.EMULATOR_REQUEST_LOG,
+        settings.EMULATOR_SEED,
+    )
+    return httpx2.MockTransport(emulator.handle)
+
+
+@functools.cache
+def _shared_emulator(latency: float, faults: str, request_log: str | None, seed: int) -> "Emulator":
+    """One emulator per process and configuration, like one API server: its prompt cache and
+    rate window outlive the client built for a single conversation."""
+    return Emulator(
+        latency=latency,
+        faults=parse_faults(faults),
+        request_log=Path(request_log) if request_log else None,
+        seed=seed,
+    )
+
+
+# --- the HTTP side ---------------------------------------------------------------------
+
+
+@dataclass
+class Emulator:
+    """A conversation's wording depends only on the seed, the brief's sequence_number and the
+    attempt header, so whichever process answers a retry words it the same way, and differently
+    from the attempt before. Faults are drawn per request from this emulator's own stream."""
+
+    latency: float = 0.0
+    faults: Mapping[str, float] = field(default_factory=dict)
+    request_log: Path | None = None
+    seed: int = 0
+    retry_after_seconds: float = 1.0
+
+    def __post_init__(self) -> None:
+        unknown = set(self.faults) - set(FAULTS)
+        if unknown:
+            raise ValueError(f"unknown faults {sorted(unknown)}; known: {', '.join(FAULTS)}")
+        self._lock = threading.Lock()
+        self._fault_draws = random.Random(f"{self.seed}:faults")
+        self._cache_expiry: dict[tuple[str, str], float] = {}
+        self._minute = RateWindow()
+
+    def handle(self, request: httpx2.Request) -> httpx2.Response:
+        if self.latency:
+            time.sleep(self.latency)
+        response, outcome = self._answer(request)
+        if self.request_log:
+            append_request_log(self.request_log, _log_entry(request, response, outcome))
+        return response
+
+    def _answer(self, request: httpx2.Request) -> tuple[httpx2.Response, str]:
+        if request.method != "POST" or request.url.path != "/v1/messages":
+            path = request.url.path
+            return api_error(404, "not_found_error", f"Not found: {request.method} {path}"), "404"
+        try:
+            body = json.loads(request.content)
+        except ValueError:
+            return api_error(400, "invalid_request_error", "The body is not JSON."), "bad_request"
+        if problem := request_problem(body):
+            return api_error(400, "invalid_request_error", problem), "bad_request"
+        attempt = attempt_of(request)
+        if attempt is None:
+            message = f"{ATTEMPT_HEADER}: a whole number of at least 1"
+            return api_error(400, "invalid_request_error", message), "bad_request"
+        fault = self._draw_fault()
+        if fault in HTTP_FAULTS:
+            return self._fault_response(fault), fault
+        try:
+            brief = parse_brief(prompt_of(body))
+        except BriefError as error:
+            message = f"the offline emulator can only answer a conversation brief: {error}"
+            return api_error(400, "invalid_request_error", message), "bad_request"
+        rng = random.Random(f"{self.seed}:{brief['sequence_number']}:{attempt}")
+        try:
+            turns = write_turns(brief, rng)
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as error:
+            # Raised inside a transport, this would reach the SDK as a retried connection error.
+            message = (
+                f"the offline emulator cannot write this brief ({type(error).__name__}: {error})"
+            )
+            return api_error(400, "invalid_request_error", message), "bad_request"
+        document = json.dumps({"turns": turns}, ensure_ascii=False)
+        return self._message_response(body, document, fault), fault or "ok"
+
+    def _draw_fault(self) -> str | None:
+        with self._lock:
+            draws = {name: self._fault_draws.random() for name in FAULTS}
+        return next((name for name in FAULTS if draws[name] < self.faults.get(name, 0.0)), None)
+
+    def _fault_response(self, fault: str) -> httpx2.Response:
+        if fault == "429":
+            headers = {
+                "retry-after": f"{self.retry_after_seconds:g}",
+                "retry-after-ms": str(round(self.retry_after_seconds * 1000)),
+            }
+            message = "This request would exceed the rate limit for your organization."
+            return api_error(429, "rate_limit_error", message, headers)
+        if fault == "spend_limit":
+            message = (
+                "You have reached your specified API usage limits (the spend limit). "
+                "You will regain access when the limit resets or is raised in the Console."
+            )
+            return api_error(429, "rate_limit_error", message)
+        if fault == "529":
+            return api_error(529, "overloaded_error", "Overloaded")
+        return api_error(500, "api_error", "Internal server error")
+
+    def _message_response(
+        self, body: dict[str, Any], document: str, fault: str | None
+    ) -> httpx2.Response:
+        text, stop_reason = shaped_output(document, fault, body["max_tokens"])
+        output_tokens = body["max_tokens"] if stop_reason == "max_tokens" else tokens_in(text)
+        usage = {**self._input_usage(body), "output_tokens": output_tokens}
+        message = {
+            "id": f"msg_emu_{uuid.uuid4().hex[:24]}",
+            "type": "message",
+            "role": "assistant",
+            "model": body["model"],
+            "content": [{"type": "text", "text": text}],
+            "stop_reason": stop_reason,
+            "stop_sequence": None,
+            "usage": usage,
+        }
+        spent = usage["input_tokens"] + usage["cache_creation_input_tokens"]
+        headers = self._minute.headers(spent, output_tokens)
+        return httpx2.Response(200, json=message, headers={**headers, **_identity_headers()})
+
+    def _input_usage(self, body: dict[str, Any]) -> dict[str, int]:
+        cached, uncached = system_parts(body.get("system"))
+        key = (body["model"], cached)
+        now = time.monotonic()
+        with self._lock:
+            hit = bool(cached) and self._cache_expiry.get(key, 0.0) > now
+            if cached:
+                self._cache_expiry[key] = now + CACHE_TTL_SECONDS
+        cached_tokens = tokens_in(cached) if cached else 0
+        return {
+            "input_tokens": tokens_in(uncached + prompt_of(body)),
+            "cache_creation_input_tokens": 0 if hit else cached_tokens,
+            "cache_read_input_tokens": cached_tokens if hit else 0,
+        }
+
+
+class RateWindow:
+    """Requests and tokens in the current minute, for the anthropic-ratelimit-* headers."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._minute = -1
+        self._used: Counter[str] = Counter()
+
+    def headers(self, input_tokens: int, output_tokens: int) -> dict[str, str]:
+        minute = int(time.time() // 60)
+        with self._lock:
+            if minute != self._minute:
+                self._minute, self._used = minute, Counter()
+            self._used.update(
+                {"requests": 1, "input-tokens": input_tokens, "output-tokens": output_tokens}
+            )
+            used = dict(self._used)
+        reset = datetime.fromtimestamp((minute + 1) * 60, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        headers = {}
+        for name, limit in RATE_LIMITS.items():
+            headers[f"anthropic-ratelimit-{name}-limit"] = str(limit)
+            headers[f"anthropic-ratelimit-{name}-remaining"] = str(max(0, limit - used[name]))
+            headers[f"anthropic-ratelimit-{name}-reset"] = reset
+        return headers
+
+
+def request_problem(body: Any) -> str | None:
+    """What the API would refuse in this body, in its own style; None when it is sound."""
+    if not isinstance(body, dict):
+        return "The request body must be a JSON object."
+    if not isinstance(body.get("model"), str) or not body["model"]:
+        return "model: Field required"
+    max_tokens = body.get("max_tokens")
+    if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1:
+        return "max_tokens: Field required (a whole number of at least 1)"
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        return "messages: at least one message is required"
+    if not isinstance(messages[-1], dict) or messages[-1].get("role") != "user":
+        return "messages: the last message must have role 'user'"
+    output_format = (body.get("output_config") or {}).get("format") or {}
+    schema = output_format.get("schema")
+    if output_format.get("type") != "json_schema" or not isinstance(schema, dict):
+        return "output_config.format: the emulator needs a json_schema format with a schema"
+    return None
+
+
+def attempt_of(request: httpx2.Request) -> int | None:
+    """The attempt the header names, 1 without it; None when it is not a whole number >= 1."""
+    try:
+        attempt = int(request.headers.get(ATTEMPT_HEADER, "1"))
+    except ValueError:
+        return None
+    return attempt if attempt >= 1 else None
+
+
+def api_error(
+    status: int, error_type: str, message: str, headers: Mapping[str, str] | None = None
+) -> httpx2.Response:
+    identity = _identity_headers()
+    body = {
+        "type": "error",
+        "error": {"type": error_type, "message": message},
+        "request_id": identity["request-id"],
+    }
+    return httpx2.Response(status, json=body, headers={**identity, **(headers or {})})
+
+
+def _identity_headers() -> dict[str, str]:
+    return {"request-id": f"req_emu_{uuid.uuid4().hex[:24]}", SOURCE_HEADER: SOURCE}
+
+
+def prompt_of(body: dict[str, Any]) -> str:
+    """The text of the messages, the last user message holding the brief."""
+    return "\n".join(_text_of_content(message.get("content")) for message in body["messages"])
+
+
+def system_parts(system: Any) -> tuple[str, str]:
+    """(cached prefix, uncached rest): the prefix runs to the last block marked cache_control."""
+    if isinstance(system, str) or not system:
+        return "", system or ""
+    texts = [block.get("text", "") for block in system]
+    marked = [index for index, block in enumerate(system) if block.get("cache_control")]
+    cut = marked[-1] + 1 if marked else 0
+    return "".join(texts[:cut]), "".join(texts[cut:])
+
+
+def _text_of_content(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    return "".join(block.get("text", "") for block in content or [] if isinstance(block, dict))
+
+
+def tokens_in(text: str) -> int:
+    return max(1, round(len(text) / CHARS_PER_TOKEN)) if text else 0
+
+
+def shaped_output(document: str, fault: str | None, max_tokens: int) -> tuple[str, str]:
+    """The reply text and stop reason, cut or refused as the fault (or max_tokens) demands."""
+    if fault == "refusal":
+        return "I can't help with writing this conversation.", "refusal"
+    if fault == "invalid_json":
+        return document[: len(document) * 3 // 5], "end_turn"
+    limit = max_tokens * CHARS_PER_TOKEN
+    if fault == "max_tokens" or len(document) > limit:
+        return document[: min(limit, len(document) // 2)], "max_tokens"
+    return document, "end_turn"
+
+
+def _log_entry(request: httpx2.Request, response: httpx2.Response, outcome: str) -> dict:
+    return {
+        "timestamp": datetime.now(UTC).isoformat(),
+        "pid": os.getpid(),
+        "conversation": request.headers.get(CONVERSATION_HEADER),
+        "attempt": attempt_of(request),
+        "sdk_retry": int(request.headers.get("x-stainless-retry-count") or 0),
+        "outcome": outcome,
+        "status": response.status_code,
+    }

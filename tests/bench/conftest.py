@@ -1,0 +1,1 @@
+from tests.workers.conftest import start_cluster  # noqa: F401 - the real-qcluster fixture

@@ -1,0 +1,78 @@
+"""Generation speed, printed as ratios against the ideal (run by `make bench`, not `make test`).
+
+- wall time for 60 conversations at emulator latency 0.5 s and concurrency 3, one qcluster,
+  against 60 x 0.5 / 3 = 10 s (target <= 1.15);
+- the same at concurrency 12 with two qclusters on PostgreSQL + Redis, against 60 x 0.5 / 12
+  = 2.5 s (target <= 1.25; skipped unless DATABASE_URL is PostgreSQL and REDIS_URL is set);
+(database queries per conversation: test_generation_queries.py)
+"""
+
+import os
+import time
+
+import pytest
+
+from eidataset.seeding import seed_scaffolding
+from generation.models import BatchJob
+from generation.planner import plan_parameter_sets
+from generation.plans import resolve_plan
+from generation.submission import BatchOptions, submit_batch
+from tests.workers.conftest import wait_for
+
+pytestmark = [pytest.mark.bench, pytest.mark.django_db(transaction=True)]
+COUNT = 60
+LATENCY = 0.5
+
+
+def submit(concurrency: int) -> BatchJob:
+    sets = plan_parameter_sets(counts={"template": COUNT}, seed=3)
+    return submit_batch(
+        resolve_plan([s.to_json() for s in sets]),
+        BatchOptions(name="bench", concurrency=concurrency),
+    )
+
+
+def wait_until_ready(cluster) -> None:
+    wait_for(lambda: b"running" in cluster.log.read_bytes(), timeout=60)
+
+
+def report(label: str, seconds: float, ideal: float, target: float) -> None:
+    ratio = seconds / ideal
+    print(
+        f"\nBENCH {label}: {seconds:.2f} s for {COUNT} conversations, ideal {ideal:.2f} s, "
+        f"ratio {ratio:.2f} (target <= {target})"
+    )
+
+
+def run(start_cluster, settings, concurrency: int, clusters: int, **env: str) -> float:
+    settings.ANTHROPIC_API_KEY = ""
+    settings.GENERATION_INLINE = False
+    settings.EMULATOR_LATENCY_SECONDS = LATENCY
+    seed_scaffolding()
+    started = [
+        start_cluster(workers=concurrency, Q_LOG_LEVEL="INFO", **env) for _ in range(clusters)
+    ]
+    for cluster in started:
+        wait_until_ready(cluster)
+    begin = time.monotonic()
+    job = submit(concurrency)
+    wait_for(lambda: BatchJob.objects.get(pk=job.pk).status == "completed", timeout=300, every=0.05)
+    return time.monotonic() - begin
+
+
+def test_sixty_conversations_at_concurrency_3_with_one_cluster(start_cluster, settings):
+    seconds = run(start_cluster, settings, concurrency=3, clusters=1)
+    report("concurrency 3, 1 qcluster", seconds, COUNT * LATENCY / 3, 1.15)
+
+
+@pytest.mark.skipif(
+    not (os.environ.get("DATABASE_URL", "").startswith("postgres") and os.environ.get("REDIS_URL")),
+    reason="needs DATABASE_URL=postgres://... and REDIS_URL",
+)
+def test_sixty_conversations_at_concurrency_12_with_two_clusters_on_postgres_and_redis(
+    start_cluster, settings
+):
+    seconds = run(
+        start_cluster, settings, concurrency=12, clusters=2, REDIS_URL=os.environ["REDIS_URL"]
+    )
+    report("concurrency 12, 2 qclusters, PostgreSQL + Redis", seconds, COUNT * LATENCY / 12, 1.25)
