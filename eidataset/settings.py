@@ -175,19 +175,24 @@ EMULATOR_SEED = env_int("EMULATOR_SEED", 0)
 # --- Generation workers ----------------------------------------------------------------
 # The database decides who works on what (leases); django-q2 only carries messages. A
 # conversation's lease outlives the longest possible call: the SDK's timeout times its
-# attempts plus backoff. A task is never redelivered by django-q2 (max_attempts 1, failures
-# acknowledged): a lost worker's lease expires and the sweep returns its conversation.
+# attempts, plus a retry's backoff. A task is never redelivered by django-q2 (max_attempts 1,
+# failures acknowledged): a lost worker's lease expires and the sweep returns its conversation.
 GENERATION_MAX_ATTEMPTS = env_int("GENERATION_MAX_ATTEMPTS", 4, minimum=1)
+# Longest a task waits in-process for a retry's backoff before giving its slot back.
+GENERATION_MAX_BACKOFF_SECONDS = env_float("GENERATION_MAX_BACKOFF_SECONDS", 60.0, minimum=0.0)
 GENERATION_LEASE_SECONDS = env_int(
     "GENERATION_LEASE_SECONDS",
-    int(CLAUDE_TIMEOUT_SECONDS * (CLAUDE_SDK_MAX_RETRIES + 1)) + 120,
+    int(CLAUDE_TIMEOUT_SECONDS * (CLAUDE_SDK_MAX_RETRIES + 1) + GENERATION_MAX_BACKOFF_SECONDS)
+    + 60,
     minimum=2,
 )
+# A worker that finishes a conversation goes straight on to the next one its job has room
+# for (no round trip through the broker) while it has been busy less than this; a
+# conversation started then still ends within the task timeout below.
+GENERATION_CONTINUE_SECONDS = env_int("GENERATION_CONTINUE_SECONDS", 600, minimum=0)
 # Across all jobs at once (0: no cap beyond each job's own concurrency). With a cap,
 # higher-priority jobs take the free slots first.
 GENERATION_MAX_IN_FLIGHT = env_int("GENERATION_MAX_IN_FLIGHT", 0, minimum=0)
-# Longest a task waits in-process for a retry's backoff before giving its slot back.
-GENERATION_MAX_BACKOFF_SECONDS = env_float("GENERATION_MAX_BACKOFF_SECONDS", 60.0, minimum=0.0)
 # Run each conversation inside the dispatching process instead of queueing it (tests, and
 # single-process runs); the same claim, call and store code runs either way.
 GENERATION_INLINE = env_bool("GENERATION_INLINE", False)
@@ -201,12 +206,14 @@ REDIS_URL = env_str("REDIS_URL") or None
 Q_CLUSTER = {
     "name": "eidataset",
     "workers": env_int("Q_WORKERS", 4, minimum=1),
-    "timeout": GENERATION_LEASE_SECONDS,  # a task longer than its lease is killed...
-    "retry": GENERATION_LEASE_SECONDS + 60,  # ...before the broker would redeliver it
+    # A task is killed after one lease plus its time going on to further conversations...
+    "timeout": GENERATION_LEASE_SECONDS + GENERATION_CONTINUE_SECONDS,
+    # ...before the broker would think it lost and redeliver it.
+    "retry": GENERATION_LEASE_SECONDS + GENERATION_CONTINUE_SECONDS + 60,
     "max_attempts": 1,
     "ack_failures": True,
     "catch_up": False,
-    "save_limit": 1000,
+    "save_limit": -1,  # successes are recorded as generation attempts; failures are kept
     "recycle": 200,
     "poll": 0.2,
     **({"redis": REDIS_URL} if REDIS_URL else {"orm": "default"}),

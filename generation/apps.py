@@ -28,3 +28,6 @@ class GenerationConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(ensure_sweep_schedule, sender=self, dispatch_uid="generation_sweep")
+        # Load the task module (and the SDK behind it) before qcluster forks its workers, so
+        # no worker pays for the import during its first conversation.
+        import generation.tasks  # noqa: F401

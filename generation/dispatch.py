@@ -41,11 +41,20 @@ def dispatch() -> int:
         _local.dispatching = False
 
 
-def _dispatch_round() -> list[str]:
+def take_next() -> str | None:
+    """Reserve one conversation for the calling worker to write itself, by priority."""
+    if getattr(_local, "dispatching", False):
+        return None  # inline: the dispatch loop hands out the work
+    taken = _dispatch_round(limit=1)
+    return taken[0] if taken else None
+
+
+def _dispatch_round(limit: int | None = None) -> list[str]:
     queued: list[str] = []
-    room = settings.GENERATION_MAX_IN_FLIGHT or None
-    if room is not None:
-        room -= _in_flight(Conversation.objects.all())
+    room = limit
+    if settings.GENERATION_MAX_IN_FLIGHT:
+        free = settings.GENERATION_MAX_IN_FLIGHT - _in_flight(Conversation.objects.all())
+        room = free if room is None else min(room, free)
     jobs = BatchJob.objects.filter(status__in=BatchJob.ACTIVE).order_by("-priority", "created_at")
     for job in jobs:
         if room is not None and room <= 0:

@@ -6,8 +6,10 @@ in full once. Everything that makes one conversation differ from another is in t
 prompt's brief.
 """
 
+from functools import lru_cache
 from typing import Any
 
+from eidataset.models import ConsultantProfile, PromptTemplate
 from generation.brief import render_brief
 from generation.models import BatchJob, Conversation, Tier
 from generation.schema import CONVERSATION_PHASES, RESPONSE_STRATEGIES
@@ -43,7 +45,14 @@ TIER_NOTES = {
 
 
 def system_prompt(job: BatchJob) -> str:
-    return job.prompt_template.render(consultant=job.consultant_profile)
+    return _system_prompt(job.prompt_template_id, job.consultant_profile_id)
+
+
+@lru_cache(maxsize=64)
+def _system_prompt(template_id: Any, profile_id: Any) -> str:
+    """Versions never change once saved, so a rendering can be kept for the process's life."""
+    template = PromptTemplate.objects.get(pk=template_id)
+    return template.render(consultant=ConsultantProfile.objects.get(pk=profile_id))
 
 
 def user_prompt(conversation: Conversation) -> str:

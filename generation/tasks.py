@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from generation import claims, limiter, prompts
 from generation.claude import ClaudeError, ConversationRequest, write_conversation
-from generation.dispatch import dispatch, sweep
+from generation.dispatch import dispatch, sweep, take_next
 from generation.models import Conversation
 from generation.submission import tokens_in
 
@@ -23,7 +23,19 @@ def worker_name() -> str:
 
 
 def generate_conversation(conversation_id: str) -> str:
-    """Write one conversation with one Messages call, unless it is done or taken already."""
+    """Write one conversation with one Messages call, unless it is done or taken already;
+    then go on with the next one a job has room for while the task has time left."""
+    began = time.monotonic()
+    outcome = _write(conversation_id)
+    while time.monotonic() - began < settings.GENERATION_CONTINUE_SECONDS:
+        next_id = take_next()
+        if next_id is None or _write(next_id) == "skipped":
+            break
+    dispatch()
+    return outcome
+
+
+def _write(conversation_id: str) -> str:
     conversation = _pending(conversation_id)
     if conversation is None:
         return "skipped"
@@ -40,7 +52,6 @@ def generate_conversation(conversation_id: str) -> str:
     else:
         limiter.learn(request.model, reply.rate_limits)
         outcome = "completed" if claims.store_reply(claim, reply) else "discarded"
-    dispatch()
     return outcome
 
 
@@ -48,8 +59,7 @@ def _pending(conversation_id: str) -> Conversation | None:
     return (
         Conversation.objects.pending()
         .select_related(
-            "batch_job__prompt_template",
-            "batch_job__consultant_profile",
+            "batch_job",
             "persona",
             "emotional_arc",
             "training_topic",
