@@ -136,6 +136,10 @@ class Command(BaseCommand):
             f"(estimated ${status['cost']['estimatedTotal']:.4f}), "
             f"{status['timing']['elapsedSeconds']} s"
         )
+        self.stdout.write(
+            f"  Transcripts: /admin/generation/conversation/?batch_job__id__exact={job.pk}\n"
+            f"  Status: manage.py batch_status {job.pk}"
+        )
         for error in status["errors"][:20]:
             self.stdout.write(f"  #{error['conversationIndex'] + 1}: {error['error']}")
         if job.status_reason:
