@@ -111,26 +111,17 @@ class BatchJob(models.Model):
         target = self.Status.IN_PROGRESS if self.started_at else self.Status.PENDING
         return self._move((self.Status.PAUSED,), target)
 
-    @transaction.atomic
     def cancel(self, reason: str = "Cancelled") -> bool:
-        moved = self._move(
-            (*self.ACTIVE, self.Status.PAUSED),
-            self.Status.CANCELLED,
-            reason,
-            finished_at=timezone.now(),
-        )
-        if moved:
-            self.conversations.pending().update(status=Conversation.Status.CANCELLED)
-        return moved
+        return self._end(self.Status.CANCELLED, reason)
+
+    def fail(self, reason: str) -> bool:
+        return self._end(self.Status.FAILED, reason)
 
     @transaction.atomic
-    def fail(self, reason: str) -> bool:
-        moved = self._move(
-            (*self.ACTIVE, self.Status.PAUSED),
-            self.Status.FAILED,
-            reason,
-            finished_at=timezone.now(),
-        )
+    def _end(self, target: str, reason: str) -> bool:
+        """Finish an unfinished job early; what had not started is cancelled."""
+        sources = (*self.ACTIVE, self.Status.PAUSED)
+        moved = self._move(sources, target, reason, finished_at=timezone.now())
         if moved:
             self.conversations.pending().update(status=Conversation.Status.CANCELLED)
         return moved
