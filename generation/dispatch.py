@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from generation.claims import expire_leases, live_claims
 from generation.models import BatchJob, Conversation
+from generation.prompts import system_prompt_is_cached
 
 log = logging.getLogger(__name__)
 TASK = "generation.tasks.generate_conversation"
@@ -84,7 +85,8 @@ def _reserve(job: BatchJob, room: int | None) -> list[str]:
     job = BatchJob.objects.select_for_update().get(pk=job.pk)
     if job.status not in BatchJob.ACTIVE:
         return []
-    free = job.concurrency - live_claims(job) - _queued(job)
+    width = 1 if _cache_is_cold(job) else job.concurrency
+    free = width - live_claims(job) - _queued(job)
     if room is not None:
         free = min(free, room)
     if free <= 0:
@@ -100,6 +102,12 @@ def _reserve(job: BatchJob, room: int | None) -> list[str]:
     )
     Conversation.objects.filter(pk__in=candidates).update(dispatched_at=now)
     return [str(pk) for pk in candidates]
+
+
+def _cache_is_cold(job: BatchJob) -> bool:
+    """One call goes first so the shared system prompt's cache exists before the others fan
+    out (when the prompt is long enough to be cached at all)."""
+    return system_prompt_is_cached(job) and not job.conversations.completed().exists()
 
 
 def _queued(job: BatchJob) -> int:

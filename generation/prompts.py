@@ -6,6 +6,7 @@ in full once. Everything that makes one conversation differ from another is in t
 prompt's brief.
 """
 
+import math
 from functools import lru_cache
 from typing import Any
 
@@ -42,6 +43,20 @@ TIER_NOTES = {
         '  says; its "rules" are checked automatically on every turn.\n'
     ),
 }
+
+
+# Anthropic caches a prompt prefix only from this many tokens on; below it the shared
+# system prompt is billed as plain input on every call.
+MIN_CACHEABLE_TOKENS = 1024
+
+
+def tokens_in(text: str) -> int:
+    """About four characters per token for English prose (Anthropic's rule of thumb)."""
+    return math.ceil(len(text) / 4)
+
+
+def system_prompt_is_cached(job: BatchJob) -> bool:
+    return tokens_in(system_prompt(job)) >= MIN_CACHEABLE_TOKENS
 
 
 def system_prompt(job: BatchJob) -> str:

@@ -22,9 +22,6 @@ from generation.plans import ResolvedSet
 from generation.pricing import cost_of
 
 MAX_CONCURRENCY = 50
-# Anthropic caches a prompt prefix only from this many tokens on; below it the shared
-# system prompt is billed as plain input on every call.
-MIN_CACHEABLE_TOKENS = 1024
 
 
 class SubmissionError(ValueError):
@@ -42,11 +39,6 @@ class BatchOptions:
     max_tokens: int = 0
     seed: int | None = None
     coverage: dict[str, Any] | None = None
-
-
-def tokens_in(text: str) -> int:
-    """About four characters per token for English prose (Anthropic's rule of thumb)."""
-    return math.ceil(len(text) / 4)
 
 
 def submit_batch(resolved: list[ResolvedSet], options: BatchOptions, user: Any = None) -> BatchJob:
@@ -111,12 +103,13 @@ def _conversation(job: BatchJob, number: int, item: ResolvedSet) -> Conversation
 
 def estimate(job: BatchJob, conversations: list[Conversation]) -> tuple[Decimal, int]:
     """Cost (USD) and seconds, from the prompts this job will send and the expected replies."""
-    system = tokens_in(prompts.system_prompt(job))
-    cached = system >= MIN_CACHEABLE_TOKENS
+    system = prompts.tokens_in(prompts.system_prompt(job))
+    cached = prompts.system_prompt_is_cached(job)
     total = Decimal("0")
     for index, conversation in enumerate(conversations):
+        prompt = prompts.tokens_in(prompts.user_prompt(conversation))
         usage = Usage(
-            input_tokens=tokens_in(prompts.user_prompt(conversation)) + (0 if cached else system),
+            input_tokens=prompt + (0 if cached else system),
             output_tokens=conversation.parameters["turn_count"]
             * settings.EXPECTED_OUTPUT_TOKENS_PER_TURN,
             cache_write_tokens=system if cached and index == 0 else 0,

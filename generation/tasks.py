@@ -13,7 +13,6 @@ from generation import claims, limiter, prompts
 from generation.claude import ClaudeError, ConversationRequest, write_conversation
 from generation.dispatch import dispatch, sweep, take_next
 from generation.models import Conversation
-from generation.submission import tokens_in
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +95,7 @@ def _wait(conversation: Conversation, request: ConversationRequest) -> None:
     delays = [
         limiter.wait_seconds(
             request.model,
-            tokens_in(request.system) + tokens_in(request.prompt),
+            prompts.tokens_in(request.system) + prompts.tokens_in(request.prompt),
             conversation.parameters["turn_count"] * settings.EXPECTED_OUTPUT_TOKENS_PER_TURN,
         )
     ]

@@ -206,3 +206,29 @@ def test_higher_priority_jobs_take_the_free_slots_first(submit, settings):
     first_low = low.conversations.order_by("completed_at").first().completed_at
     last_high = high.conversations.order_by("-completed_at").first().completed_at
     assert last_high <= first_low
+
+
+def test_one_call_warms_a_cacheable_system_prompt_before_the_others_fan_out(submit, settings):
+    from eidataset.models import PromptTemplate
+
+    template = PromptTemplate.objects.current("system")
+    template.revise({"body": template.body + "\n" + "Remember the client's own words. " * 200})
+    settings.GENERATION_INLINE = False  # queue, do not run: look at what dispatch reserves
+    job = submit(6, concurrency=3, run=False)
+    assert dispatch() == 1
+    first = job.conversations.filter(dispatched_at__isnull=False).get()
+    Conversation.objects.filter(pk=first.pk).update(status="completed", dispatched_at=None)
+    assert dispatch() == 3
+
+
+def test_a_short_system_prompt_is_not_cacheable_so_the_batch_fans_out_at_once(submit, settings):
+    settings.GENERATION_INLINE = False
+    submit(6, concurrency=3, run=False)
+    assert dispatch() == 3
+
+
+def test_the_sweep_is_scheduled_every_minute_for_every_cluster():
+    from django_q.models import Schedule
+
+    schedule = Schedule.objects.get(func="generation.tasks.sweep_generation")
+    assert (schedule.schedule_type, schedule.minutes, schedule.repeats) == (Schedule.MINUTES, 1, -1)

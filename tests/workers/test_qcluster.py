@@ -96,3 +96,21 @@ def test_two_clusters_on_one_job_never_exceed_its_concurrency(workers_settings, 
         )
     )
     assert len({worker.split(":")[-1] for worker in workers}) >= 2  # several processes shared it
+
+
+def test_a_job_paused_mid_run_stops_taking_conversations_and_resumes_where_it_stopped(
+    workers_settings, start_cluster
+):
+    workers_settings.EMULATOR_LATENCY_SECONDS = 0.5
+    job = submit(12, concurrency=2)
+    start_cluster(workers=2)
+    wait_for(lambda: state(job)["completed"] >= 3, timeout=90)
+    assert BatchJob.objects.get(pk=job.pk).pause("Checking the first conversations")
+    wait_for(lambda: state(job)["generating"] == 0, timeout=30)
+    settled = state(job)["completed"]
+    time.sleep(2)
+    assert state(job)["completed"] == settled < 12  # nothing new starts while paused
+    assert BatchJob.objects.get(pk=job.pk).resume()
+    wait_for(lambda: state(job)["completed"] == 12, timeout=90, every=0.2, tick=dispatch)
+    assert BatchJob.objects.get(pk=job.pk).status == BatchJob.Status.COMPLETED
+    assert GenerationAttempt.objects.filter(conversation__batch_job=job).count() == 12
