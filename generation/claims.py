@@ -54,18 +54,24 @@ def claim(conversation_id: str, owner: str) -> Claim | None:
             _undispatch(conversation_id)
             return None
         now = timezone.now()
-        taken = Conversation.objects.filter(pk=conversation_id, status=Status.PENDING).update(
-            status=Status.GENERATING,
-            lease_owner=owner,
-            lease_expires_at=now + timedelta(seconds=settings.GENERATION_LEASE_SECONDS),
-            attempts=F("attempts") + 1,
-            dispatched_at=None,
-            started_at=now,
-        )
+        changes = {
+            "status": Status.GENERATING,
+            "lease_owner": owner,
+            "lease_expires_at": now + timedelta(seconds=settings.GENERATION_LEASE_SECONDS),
+            "attempts": conversation.attempts + 1,
+            "dispatched_at": None,
+            "started_at": now,
+        }
+        # The attempt count in the WHERE makes the UPDATE conditional on what we read.
+        taken = Conversation.objects.filter(
+            pk=conversation_id, status=Status.PENDING, attempts=conversation.attempts
+        ).update(**changes)
         if not taken:
             return None
-        job.start()
-        conversation.refresh_from_db()
+        if job.status == BatchJob.Status.PENDING:
+            job.start()
+        for name, value in changes.items():
+            setattr(conversation, name, value)
         attempt = GenerationAttempt.objects.create(
             conversation=conversation, number=conversation.attempts, worker=owner
         )

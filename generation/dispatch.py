@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from generation.claims import expire_leases, live_claims
+from generation.claims import expire_leases
 from generation.models import BatchJob, Conversation
 from generation.prompts import system_prompt_is_cached
 
@@ -86,7 +86,7 @@ def _reserve(job: BatchJob, room: int | None) -> list[str]:
     if job.status not in BatchJob.ACTIVE:
         return []
     width = 1 if _cache_is_cold(job) else job.concurrency
-    free = width - live_claims(job) - _queued(job)
+    free = width - _in_flight(job.conversations.all())
     if room is not None:
         free = min(free, room)
     if free <= 0:
@@ -108,10 +108,6 @@ def _cache_is_cold(job: BatchJob) -> bool:
     """One call goes first so the shared system prompt's cache exists before the others fan
     out (when the prompt is long enough to be cached at all)."""
     return system_prompt_is_cached(job) and not job.conversations.completed().exists()
-
-
-def _queued(job: BatchJob) -> int:
-    return job.conversations.pending().filter(dispatched_at__gt=timezone.now() - _stale()).count()
 
 
 def _send(conversation_id: str) -> None:

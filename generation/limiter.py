@@ -26,8 +26,8 @@ def learn(model: str, rate_limits: dict[str, str]) -> None:
         if remaining is not None:
             values[f"{kind}_remaining"] = remaining
             values[f"{kind}_reset"] = reset
-    if values:
-        RateLimitWindow.objects.update_or_create(model=model, defaults=values)
+    if values and not RateLimitWindow.objects.filter(model=model).update(**values):
+        RateLimitWindow.objects.get_or_create(model=model, defaults=values)
 
 
 def wait_seconds(model: str, input_tokens: int, output_tokens: int) -> float:
