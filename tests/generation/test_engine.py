@@ -232,3 +232,38 @@ def test_the_sweep_is_scheduled_every_minute_for_every_cluster():
 
     schedule = Schedule.objects.get(func="generation.tasks.sweep_generation")
     assert (schedule.schedule_type, schedule.minutes, schedule.repeats) == (Schedule.MINUTES, 1, -1)
+
+
+def test_a_request_the_api_refuses_fails_that_conversation_and_the_job_goes_on(submit, settings):
+    import httpx2
+
+    from generation.emulator import Emulator
+    from tests.generation.loopback import loopback_api
+
+    emulator = Emulator()
+    refused: list[str] = []
+
+    class RefusesTheFirst:
+        def handle(self, request: httpx2.Request) -> httpx2.Response:
+            conversation = request.headers.get("x-eidataset-conversation")
+            if not refused or refused[0] == conversation:
+                refused[:1] = [conversation]
+                body = {
+                    "type": "error",
+                    "error": {"type": "invalid_request_error", "message": "messages: bad"},
+                }
+                return httpx2.Response(400, json=body, headers={"request-id": "req_bad"})
+            return emulator.handle(request)
+
+    with loopback_api(RefusesTheFirst()) as (url, seen):
+        settings.ANTHROPIC_API_KEY = "sk-test-not-a-real-key"
+        settings.ANTHROPIC_BASE_URL = url
+        job = submit(4, concurrency=1)
+    assert job.status == BatchJob.Status.COMPLETED
+    failed = job.conversations.get(status="failed")
+    assert str(failed.pk) == refused[0]
+    assert failed.attempts == 1  # a refused request is not retried
+    assert "messages: bad" in failed.error
+    assert failed.attempt_log.get().outcome == "bad_request"
+    assert job.conversations.filter(status="completed").count() == 3
+    assert len(seen) == 4
