@@ -75,8 +75,8 @@ class EmotionalArcAdmin(ScaffoldingAdmin):
 @admin.register(TrainingTopic)
 class TrainingTopicAdmin(ScaffoldingAdmin):
     resource_classes = [resources.TrainingTopicResource]
-    list_display = ("name", "category", "topic_key", "is_active")
-    list_filter = ("category", "is_active")
+    list_display = ("name", "category", "topic_key", "is_edge_case_only", "is_active")
+    list_filter = ("category", "is_edge_case_only", "is_active")
     search_fields = ("name", "topic_key", "description")
 
 

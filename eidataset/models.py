@@ -111,6 +111,11 @@ class TrainingTopic(Scaffolding):
     category = models.CharField(max_length=30, choices=Category.choices)
     description = models.TextField(blank=True)
     key_concepts = models.JSONField(default=list, blank=True, validators=[validate_text_list])
+    is_edge_case_only = models.BooleanField(
+        default=False,
+        help_text="Only edge cases use this topic (e.g. a crisis, where the house rules demand "
+        "a referral that only an edge case's rules check).",
+    )
 
     class Meta:
         db_table = "training_topics"

@@ -165,12 +165,21 @@ class EmotionalArcResource(ScaffoldingResource):
 
 class TrainingTopicResource(ScaffoldingResource):
     key_concepts = json_field("key_concepts")
+    is_edge_case_only = bool_field("is_edge_case_only")
     is_active = bool_field("is_active")
 
     class Meta(ScaffoldingResource.Meta):
         model = TrainingTopic
         import_id_fields = ("topic_key",)
-        fields = ("topic_key", "name", "category", "description", "key_concepts", "is_active")
+        fields = (
+            "topic_key",
+            "name",
+            "category",
+            "description",
+            "key_concepts",
+            "is_edge_case_only",
+            "is_active",
+        )
 
 
 class EdgeCaseResource(ScaffoldingResource):

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "eidataset.apps.EidatasetConfig",
     "django_q",
     "generation.apps.GenerationConfig",
+    "review.apps.ReviewConfig",
 ]
 
 MIDDLEWARE = [
@@ -218,3 +219,7 @@ Q_CLUSTER = {
     "poll": 0.2,
     **({"redis": REDIS_URL} if REDIS_URL else {"orm": "default"}),
 }
+
+# --- Quality ---------------------------------------------------------------------------
+# The spec: "quality_score >= 7.0"; below it a conversation is flagged for review.
+QUALITY_THRESHOLD = env_float("QUALITY_THRESHOLD", 7.0, minimum=0.0)

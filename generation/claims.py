@@ -20,6 +20,7 @@ from django.utils import timezone
 from generation.claude import ClaudeError, ConversationReply, Usage
 from generation.models import BatchJob, Conversation, GenerationAttempt
 from generation.pricing import cost_of
+from generation.signals import conversation_completed
 
 log = logging.getLogger(__name__)
 Status = Conversation.Status
@@ -128,6 +129,8 @@ def store_reply(claim: Claim, reply: ConversationReply) -> bool:
                 "Conversation %s was already finished; reply discarded", claim.conversation.pk
             )
         job.finish_if_done()
+    if stored:
+        conversation_completed.send(sender=Conversation, conversation_id=claim.conversation.pk)
     return bool(stored)
 
 

@@ -44,13 +44,19 @@ class Scaffold:
         free = [arc for arc in self.arcs if arc.arc_type != EmotionalArc.ArcType.REFERRAL]
         return free or self.arcs
 
+    @property
+    def free_topics(self) -> list[TrainingTopic]:
+        """Topics a template or scenario set may take (not those kept for edge cases)."""
+        free = [topic for topic in self.topics if not topic.is_edge_case_only]
+        return free or self.topics
+
     def possible_pairs(self, kind: str) -> set[tuple[str, str]]:
         """The persona x arc ("personaArc") or arc x topic ("arcTopic") pairs a plan can use."""
         if kind == "personaArc":
             free = {(str(p.pk), str(a.pk)) for p in self.personas for a in self.free_arcs}
             fixed = {(str(e.persona_id), str(e.emotional_arc_id)) for e in self.edge_cases}
         else:
-            free = {(str(a.pk), str(t.pk)) for a in self.free_arcs for t in self.topics}
+            free = {(str(a.pk), str(t.pk)) for a in self.free_arcs for t in self.free_topics}
             fixed = {(str(e.emotional_arc_id), str(e.training_topic_id)) for e in self.edge_cases}
         return free | fixed
 
@@ -164,10 +170,10 @@ def _edge_case_sets(
 
 
 def _free_set(scaffold: Scaffold, tier: str, usage: _Usage, rng: random.Random) -> ParameterSet:
-    topics = scaffold.topics
+    topics = scaffold.free_topics
     if tier == Tier.SCENARIO:
         chunk_topics = {chunk.training_topic_id for chunk in scaffold.chunks}
-        topics = [topic for topic in scaffold.topics if topic.pk in chunk_topics]
+        topics = [topic for topic in topics if topic.pk in chunk_topics] or topics
     persona, arc, topic = min(
         (
             (persona, arc, topic)

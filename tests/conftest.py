@@ -1,10 +1,17 @@
-"""Shared people and data: an editor, a reviewer and an outsider, and the seeded scaffolding."""
+"""Shared people and data: an editor, a reviewer and an outsider, the seeded scaffolding,
+and batches generated inline against the offline emulator."""
+
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group, User
 
 from eidataset.roles import EDITORS, REVIEWERS
 from eidataset.seeding import seed_scaffolding
+from generation.dispatch import dispatch
+from generation.planner import plan_parameter_sets
+from generation.plans import resolve_plan
+from generation.submission import BatchOptions, submit_batch
 
 PASSWORD = "correct horse battery staple"
 
@@ -44,3 +51,46 @@ def editor_client(client, editor):
 @pytest.fixture
 def scaffolding(db):
     return seed_scaffolding()
+
+
+# Generation runs inline in these fixtures (each conversation inside the dispatching call)
+# against the offline emulator through the real SDK; tests/workers start real qclusters.
+@pytest.fixture
+def offline(settings, tmp_path):
+    settings.ANTHROPIC_API_KEY = ""
+    settings.GENERATION_INLINE = True
+    settings.EMULATOR_LATENCY_SECONDS = 0.0
+    settings.EMULATOR_FAULTS = ""
+    settings.EMULATOR_REQUEST_LOG = str(tmp_path / "requests.jsonl")
+    settings.CLAUDE_SDK_MAX_RETRIES = 0  # let the app's own retries show
+    settings.GENERATION_MAX_BACKOFF_SECONDS = 5.0
+    return settings
+
+
+@pytest.fixture
+def submit(scaffolding, offline, django_capture_on_commit_callbacks):
+    def submit(count: int = 6, run: bool = True, **options) -> object:
+        counts = (
+            {"template": count - 2, "scenario": 1, "edge_case": 1}
+            if count >= 3
+            else {"template": count}
+        )
+        sets = plan_parameter_sets(counts=counts, seed=options.pop("seed", 11))
+        resolved = resolve_plan([s.to_json() for s in sets])
+        budget = options.pop("budget_cap", None)
+        opts = BatchOptions(
+            name=options.pop("name", "Test batch"),
+            budget_cap=Decimal(budget) if budget else None,
+            **options,
+        )
+        with django_capture_on_commit_callbacks(execute=run):
+            job = submit_batch(resolved, opts)
+        job.refresh_from_db()
+        return job
+
+    return submit
+
+
+@pytest.fixture
+def run_dispatch():
+    return dispatch

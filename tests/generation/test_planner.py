@@ -72,6 +72,8 @@ def test_at_100_the_plan_matches_the_spec(scaffolding):
     assert max(arcs.values()) - min(arcs.values()) <= 1
     referral = {str(a.pk) for a in scaffold.arcs if a.arc_type == "referral"}
     assert referral and not referral & set(arcs)  # crises only where edge-case rules check them
+    kept = {str(t.pk) for t in scaffold.topics if t.is_edge_case_only}
+    assert kept and not kept & {s.training_topic_id for s in free}
 
 
 @pytest.mark.django_db

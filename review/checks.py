@@ -1,0 +1,358 @@
+"""The automated checks every conversation gets as it completes: the spec's six and its edge case's.
+
+`validate_conversation` returns the spec's ValidationResult as plain JSON: every check has
+the same keys in every result plus a `reason` a person can read. Warnings flag a conversation
+for review; errors fail it. `passed` is no errors and every check passed, as the spec says.
+"""
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from eidataset.rules import evaluate_rules, rule_errors
+from generation.schema import MAX_TURNS, MIN_TURNS
+from review.scoring import arc_emotions, normalised, primary_emotion, quality_score
+
+Turn = Mapping[str, Any]
+Check = dict[str, Any]
+
+QUALITY_THRESHOLD = 7.0  # the spec's Check 6
+WARNING, ERROR = "warning", "error"
+SEVERITY = {
+    "turnCount": WARNING,
+    "emotionalProgression": WARNING,
+    "harmfulContent": ERROR,
+    "metadataCompleteness": ERROR,
+    "personaConsistency": WARNING,
+    "qualityScore": WARNING,
+    "edgeCaseRules": ERROR,
+}
+SPEAKERS = (("client", "user_input"), ("Elena", "assistant_response"))
+
+# The spec's four patterns first, then signs of danger a financial conversation can carry.
+HARMFUL_PATTERNS: dict[str, str] = {
+    "suicide": r"\bsuicid\w*",
+    "self-harm": r"\bself[- ]harm\w*|\b(?:cut|cutting|hurt|hurting|harm|harming) myself\b",
+    "kill myself/yourself": r"\bkill(?:ing)? (?:myself|yourself)\b",
+    "end my/your life": r"\bend(?:ing)? (?:my|your) (?:own )?life\b|\btake my (?:own )?life\b",
+    "overdose": r"\boverdos\w*|\b(?:took|take|taking|swallow\w*) all (?:of )?(?:my|the) pills\b",
+    "better off without me": r"\bbetter off (?:without me|with(?: my)?(?: life)? insurance)"
+    r"|\bworth more dead\b",
+    "no reason to live": r"\bno (?:reason|point) (?:to|in) (?:live|living|go(?:ing)? on)\b"
+    r"|\b(?:don[’']t|do not) want to (?:live|be alive|be here anymore|wake up)\b",
+    "hurting others": r"(?<!n[’']t )(?<!not )\b(?:want(?:ed)? to|going to|gonna) (?:kill|hurt|harm"
+    r"|shoot|stab) (?:him|her|them|someone|somebody|people|my (?:wife|husband|partner|boss|ex))\b"
+    r"|\b(?:kill|shoot|stab) (?:him|her|them|someone|somebody|my (?:wife|husband|boss|ex))\b",
+    "gambling the rent": r"\b(?:betting|gambl\w*|wager\w*)\b[^.!?]{0,40}"
+    r"\b(?:rent|mortgage|paycheck)\b"
+    r"|\b(?:rent|mortgage|paycheck)\b[^.!?]{0,40}\b(?:betting|gambl\w*|casino|sportsbook)"
+    r"|\bbet (?:all of )?(?:the|my|our) (?:rent|mortgage|paycheck)(?: money)? on\b"
+    r"|\bwin (?:it|the rent) back\b",
+}
+_HARMFUL = {
+    label: re.compile(pattern, re.IGNORECASE) for label, pattern in HARMFUL_PATTERNS.items()
+}
+
+REQUIRED_METADATA = ("persona_id", "emotional_arc_id", "training_topic_id")
+REQUIRED_TURN_TEXT = ("user_input", "assistant_response", "conversation_phase", "session_context")
+TIERS = ("template", "scenario", "edge_case")
+
+# Persona consistency: what the client says their name is, how Elena addresses them, what
+# Elena calls herself, and stated age and number of children.
+NAME = r"([A-Z][a-z]+(?:-[A-Z][a-z]+)?)"
+CLIENT_NAMES = (
+    re.compile(rf"\bmy name is {NAME}"),
+    re.compile(rf"\b(?:I[’']m|I am|[Ii]t[’']s|[Tt]his is) {NAME}(?=[.,;!?]| here| again)"),
+    re.compile(rf"(?:^|[.!?]\s+){NAME} (?:here|again)\b"),
+)
+ELENA_NAMES = (re.compile(rf"\b(?:my name is|I[’']m|I am|[Tt]his is) {NAME}(?=[.,;!?]| here)"),)
+ADDRESSES = (
+    re.compile(rf"(?:^|[.!?;]\s+){NAME}, (?=[a-zI])"),
+    re.compile(rf", {NAME}(?=[.;:!?])"),
+    re.compile(rf"\b(?:Hi|Hello|Hey|Welcome back|Thanks|Thank you|Good to see you),? {NAME}\b"),
+)
+# Capitalised words that open or close a clause with a comma but are not names.
+NOT_NAMES = frozenset(
+    re.findall(
+        r"\w+",
+        """
+    Yes No So Okay Ok Well First Second Third Then Now Also Honestly Sure Right Great Good
+    Today Tonight Together Next Finally Instead However Still Later Otherwise Absolutely
+    And But Or Again Remember Look Listen Plus Here There Thanks Alright Perfect Oh Ah Hi
+    Hello Hey Wow Actually Meanwhile Practically Realistically Understandably Fine Sorry
+    Truly Really Please Oops True Frankly Ideally Usually Normally Meaning January February
+    March April May June July August September October November December Monday Tuesday
+    Wednesday Thursday Friday Saturday Sunday Elena Mom Dad
+""",
+    )
+)
+AGES = (
+    re.compile(
+        r"\bI(?:[’']m| am) (?:a |only |just )?(\d{2})(?:[- ]years?[- ]old\b|(?=[.,;!?]| and\b))"
+    ),
+)
+COUNTS = {"no": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+KIDS = re.compile(
+    r"\b(?:my|our|I have|we have|I[’']ve got|we[’']ve got) (no|one|two|three|four|five|six|\d)"
+    r" (?:kids?|children|child|daughters?|sons?)\b",
+    re.IGNORECASE,
+)
+
+
+# --- small readers -----------------------------------------------------------------------
+
+
+def _turns(conversation: Mapping[str, Any]) -> list[Turn]:
+    turns = conversation.get("turns")
+    return [turn if isinstance(turn, Mapping) else {} for turn in turns or []]
+
+
+def _said(turn: Turn, key: str) -> str:
+    return str(turn.get(key) or "")
+
+
+def _check(passed: bool, reason: str, **figures: Any) -> Check:
+    return {"passed": passed, **figures, "reason": reason}
+
+
+# --- the checks: each returns the check and its messages (warnings or errors) -------------
+
+
+def turn_count(conversation: Mapping[str, Any]) -> tuple[Check, list[str]]:
+    count = len(_turns(conversation))
+    passed = MIN_TURNS <= count <= MAX_TURNS
+    reason = f"{count} turns, expected {MIN_TURNS}-{MAX_TURNS}"
+    check = _check(passed, reason, value=count, min=MIN_TURNS, max=MAX_TURNS)
+    return check, [] if passed else [f"Turn count {count} outside expected range [4-10]"]
+
+
+def emotional_progression(conversation: Mapping[str, Any]) -> tuple[Check, list[str]]:
+    turns = _turns(conversation)
+    first = primary_emotion(turns[0]) if turns else ""
+    last = primary_emotion(turns[-1]) if turns else ""
+    detected, moved = bool(first and last), normalised(first) != normalised(last)
+    start, end = (arc_emotions(conversation.get("arc"), side) for side in ("starting", "ending"))
+    arc_match = detected and normalised(first) in start and normalised(last) in end
+    messages = []
+    if not detected:
+        messages.append("No primary emotion at the first or last turn")
+    elif not moved:
+        messages.append(f"Emotion does not move: {first!r} at the first and last turn")
+    if detected and not arc_match:
+        arc_name = (conversation.get("arc") or {}).get("name") or "the arc"
+        messages.append(
+            f"Emotions {first!r} → {last!r} do not match {arc_name} "
+            f"(starts {' / '.join(sorted(start)) or '?'}; ends {' / '.join(sorted(end)) or '?'})"
+        )
+    passed = detected and moved and arc_match
+    reason = "; ".join(messages) or f"{first} → {last} follows the arc"
+    figures = {"detected": detected, "arcMatch": arc_match, "first": first, "last": last}
+    return _check(passed, reason, **figures), messages
+
+
+def harmful_content(conversation: Mapping[str, Any]) -> tuple[Check, list[str]]:
+    flagged = [
+        f"Turn {number} ({speaker}): {label} ({found.group(0)!r})"
+        for number, turn in enumerate(_turns(conversation), start=1)
+        for speaker, key in SPEAKERS
+        for label, pattern in _HARMFUL.items()
+        if (found := pattern.search(_said(turn, key)))
+    ]
+    allowed = conversation.get("tier") == "edge_case"
+    passed = not flagged or allowed
+    if not flagged:
+        reason = "no harmful content found"
+    elif allowed:
+        reason = f"{len(flagged)} flag(s), allowed in an edge-case conversation"
+    else:
+        reason = f"{len(flagged)} flag(s) outside the edge-case tier"
+    messages = [] if passed else [f"Harmful content detected: {', '.join(flagged)}"]
+    return _check(passed, reason, flagged=flagged), messages
+
+
+def metadata_completeness(conversation: Mapping[str, Any]) -> tuple[Check, list[str]]:
+    missing = [field for field in REQUIRED_METADATA if not conversation.get(field)]
+    tier = conversation.get("tier")
+    if tier not in TIERS:
+        missing.append("tier")
+    if tier == "edge_case" and not conversation.get("edge_case"):
+        missing.append("edge_case")
+    turns = conversation.get("turns")
+    if not isinstance(turns, list) or not turns:
+        missing.append("turns")
+    for number, turn in enumerate(_turns(conversation), start=1):
+        missing += [f"turn {number}.{field}" for field in missing_turn_fields(turn)]
+    passed = not missing
+    reason = "all metadata present" if passed else f"missing {', '.join(missing)}"
+    return _check(passed, reason, missing=missing), [] if passed else [
+        f"Missing metadata: {', '.join(missing)}"
+    ]
+
+
+def missing_turn_fields(turn: Turn) -> list[str]:
+    """The turn fields (from generation.schema) that are absent or empty."""
+    missing = [key for key in REQUIRED_TURN_TEXT if not _said(turn, key).strip()]
+    emotional = turn.get("emotional_context")
+    emotional = emotional if isinstance(emotional, Mapping) else {}
+    if not emotional.get("response_strategy"):
+        missing.append("emotional_context.response_strategy")
+    detected = emotional.get("detected_emotions")
+    detected = detected if isinstance(detected, Mapping) else {}
+    if not primary_emotion(turn):
+        missing.append("emotional_context.detected_emotions.primary")
+    intensity = detected.get("intensity")
+    if isinstance(intensity, bool) or not isinstance(intensity, int | float):
+        missing.append("emotional_context.detected_emotions.intensity")
+    if "secondary" not in detected:
+        missing.append("emotional_context.detected_emotions.secondary")
+    return missing
+
+
+def persona_consistency(conversation: Mapping[str, Any]) -> tuple[Check, list[str]]:
+    persona = conversation.get("persona") or {}
+    turns = _turns(conversation)
+    details = list(
+        dict.fromkeys(
+            name_switches(persona, turns)
+            + elena_switches(turns)
+            + age_switches(persona, turns)
+            + kids_switches(persona, turns)
+        )
+    )
+    passed = not details
+    reason = "the client and Elena stay themselves" if passed else "; ".join(details)
+    check = _check(passed, reason, switches=len(details), details=details)
+    return check, [f"Persona switch: {detail}" for detail in details]
+
+
+def name_switches(persona: Mapping[str, Any], turns: list[Turn]) -> list[str]:
+    """Names the client gives or is called by that are not the persona's first name."""
+    full_name = str(persona.get("name") or "").split()
+    if not full_name:
+        return []
+    known = {*full_name, *family_names(persona)}
+    switches = []
+    for number, turn in enumerate(turns, start=1):
+        for name in _names(CLIENT_NAMES, _said(turn, "user_input")) - known:
+            switches.append(
+                f"turn {number}: the client calls themselves {name}, not {full_name[0]}"
+            )
+        for name in _names(ADDRESSES, _said(turn, "assistant_response")) - known:
+            switches.append(f"turn {number}: Elena calls the client {name}, not {full_name[0]}")
+    return switches
+
+
+def family_names(persona: Mapping[str, Any]) -> set[str]:
+    """Capitalised words in the persona's story (a spouse, a child), so naming them is no switch."""
+    story = " ".join(
+        [str(persona.get("description") or ""), json.dumps(persona.get("demographics") or {})]
+    )
+    return set(re.findall(r"\b[A-Z][a-z]+\b", story))
+
+
+def elena_switches(turns: list[Turn]) -> list[str]:
+    return [
+        f"turn {number}: Elena calls herself {name}"
+        for number, turn in enumerate(turns, start=1)
+        for name in sorted(_names(ELENA_NAMES, _said(turn, "assistant_response")) - {"Elena"})
+    ]
+
+
+def age_switches(persona: Mapping[str, Any], turns: list[Turn]) -> list[str]:
+    age = (persona.get("demographics") or {}).get("age")
+    if not isinstance(age, int):
+        return []
+    return [
+        f"turn {number}: the client says they are {said}, the persona is {age}"
+        for number, turn in enumerate(turns, start=1)
+        for pattern in AGES
+        for said in pattern.findall(_said(turn, "user_input"))
+        if abs(int(said) - age) > 1  # a birthday may have passed
+    ]
+
+
+def kids_switches(persona: Mapping[str, Any], turns: list[Turn]) -> list[str]:
+    """Children the client mentions beyond the persona's dependents (or none when there are)."""
+    dependents = (persona.get("demographics") or {}).get("dependents")
+    if not isinstance(dependents, int):
+        return []
+    switches = []
+    for number, turn in enumerate(turns, start=1):
+        for said in KIDS.findall(_said(turn, "user_input")):
+            count = int(said) if said.isdigit() else COUNTS[said.lower()]
+            if count > dependents or (count == 0 and dependents > 0):
+                switches.append(
+                    f"turn {number}: the client mentions {said} children, "
+                    f"the persona has {dependents} dependent(s)"
+                )
+    return switches
+
+
+def _names(patterns: tuple[re.Pattern[str], ...], text: str) -> set[str]:
+    return {name for pattern in patterns for name in pattern.findall(text) if name not in NOT_NAMES}
+
+
+def quality_check(score: Mapping[str, Any], threshold: float) -> tuple[Check, list[str]]:
+    value = float(score["value"])
+    passed = value >= threshold
+    reason = f"score {value} {'meets' if passed else 'is below'} threshold {threshold}"
+    messages = [] if passed else [f"Quality score {value} below threshold {threshold}"]
+    return _check(passed, reason, value=value, threshold=threshold), messages
+
+
+def edge_case_rules(conversation: Mapping[str, Any]) -> tuple[Check, list[str]]:
+    edge_case = conversation.get("edge_case") or {}
+    rules = edge_case.get("rules") or []
+    if not rules:
+        return _check(True, "no edge case rules apply", outcomes=[]), []
+    verdicts = [rule_outcome(rule, _turns(conversation)) for rule in rules]
+    outcomes = [outcome for outcome, _ in verdicts]
+    failed = [
+        f"Edge case rule failed: {why}: {o['detail']}" for o, why in verdicts if not o["passed"]
+    ]
+    name = edge_case.get("name") or edge_case.get("edge_case_key") or "edge case"
+    reason = f"{len(outcomes) - len(failed)} of {len(outcomes)} rules of {name} hold"
+    return _check(not failed, reason, outcomes=outcomes), failed
+
+
+def rule_outcome(rule: Any, turns: list[Turn]) -> tuple[dict[str, Any], str]:
+    """One rule's outcome and why it exists; a malformed rule fails with its problems."""
+    text = json.dumps(rule, ensure_ascii=False, sort_keys=True, default=str)
+    if problems := rule_errors(rule):
+        return {"rule": text, "passed": False, "detail": "; ".join(problems)}, text
+    (outcome,) = evaluate_rules([rule], turns)
+    outcome_data = {"rule": text, "passed": outcome.passed, "detail": outcome.detail}
+    return outcome_data, str(rule.get("why") or text)
+
+
+CHECKS: dict[str, Callable[[Mapping[str, Any]], tuple[Check, list[str]]]] = {
+    "turnCount": turn_count,
+    "emotionalProgression": emotional_progression,
+    "harmfulContent": harmful_content,
+    "metadataCompleteness": metadata_completeness,
+    "personaConsistency": persona_consistency,
+}
+
+
+def validate_conversation(
+    conversation: Mapping[str, Any], threshold: float = QUALITY_THRESHOLD
+) -> dict[str, Any]:
+    """The spec's ValidationResult for one conversation, as JSON-ready data."""
+    score = quality_score(conversation)
+    results = {name: check(conversation) for name, check in CHECKS.items()}
+    results["qualityScore"] = quality_check(score, threshold)
+    results["edgeCaseRules"] = edge_case_rules(conversation)
+    warnings = [
+        m for name, (_, found) in results.items() if SEVERITY[name] == WARNING for m in found
+    ]
+    errors = [m for name, (_, found) in results.items() if SEVERITY[name] == ERROR for m in found]
+    checks = {name: check for name, (check, _) in results.items()}
+    return {
+        "passed": not errors and all(check["passed"] for check in checks.values()),
+        "conversationId": str(conversation.get("id") or ""),
+        "checks": checks,
+        "warnings": warnings,
+        "errors": errors,
+        "score": score,
+    }

@@ -1,0 +1,245 @@
+"""The quality score: 0-10, explained signal by signal from the spec's manual checklist.
+
+Each signal looks for phrases in Elena's replies (or, for the arc, the client's emotions) and
+gives its points with the evidence it found, so a reviewer can see why a conversation scored
+what it did. Points sum to 10; the threshold for the qualityScore check is 7.0 (the spec's).
+"""
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+Turn = Mapping[str, Any]
+Signal = dict[str, Any]
+
+SNIPPET_LENGTH = 80
+
+VALIDATION = re.compile(
+    r"\b(?:feel(?:s|ing)?|felt|makes (?:complete |total )?sense|understandabl[ey]|I hear"
+    r"|I can hear|of course you|it[’']s (?:okay|ok|alright) to|thank you for (?:telling|sharing)"
+    r"|sounds? (?:heavy|hard|stressful|scary|overwhelming|frustrating|painful)|sorry"
+    r"|that[’']s (?:hard|a lot|heavy))\b",
+    re.IGNORECASE,
+)
+ADVICE = re.compile(
+    r"\b(?:you should|I(?:[’']d| would) (?:suggest|recommend)|I recommend|my advice"
+    r"|try to|start by|let[’']s start|set aside|pay (?:off|down)|put \$|send \$)",
+    re.IGNORECASE,
+)
+NORMALISING = re.compile(
+    r"\b(?:many people|a lot of (?:people|clients|families)|most people|so many people"
+    r"|you[’']re not alone|you are not alone|not the only one|(?:it[’']s|that[’']s|is) "
+    r"(?:so |very |really |more |incredibly |extremely )?common|(?:perfectly|completely"
+    r"|totally|very) normal|a very human|happens to (?:a lot of|many|most|anyone)"
+    r"|plenty of people|in good company|(?:not|nothing[^.!?]{0,30}) unusual)",
+    re.IGNORECASE,
+)
+JUDGEMENT = re.compile(
+    r"\b(?:you should(?:n[’']t)? have|why didn[’']t you|why did you|what were you thinking"
+    r"|irresponsibl\w*|careless|reckless|foolish|stupid|your own fault|you (?:really )?"
+    r"(?:messed|screwed) up)",
+    re.IGNORECASE,
+)
+NUMBER = re.compile(r"\$\s?\d[\d,]*(?:\.\d+)?|\b\d[\d,]*(?:\.\d+)?%?")
+NEXT_STEP = re.compile(
+    r"\b(?:this week|next step|first step|let[’']s start (?:by|with)|could you|before we meet"
+    r"|by (?:the end of )?(?:next )?(?:week|month|friday|monday)|tonight|tomorrow"
+    r"|your homework|do one thing|one move|start (?:small|with|by)|the plan is)\b",
+    re.IGNORECASE,
+)
+EXPLAINS_WHY = re.compile(
+    r"\b(?:because|so that|the reason|that[’']s why|(?:which|it|this|that) means|this matters"
+    r"|that way|adds up)\b",
+    re.IGNORECASE,
+)
+PERMISSION = re.compile(
+    r"\b(?:would it help if|would it help to|can I walk you through|may I|would you like"
+    r"|is it (?:okay|ok|all right) if|do you mind if|would it be (?:okay|all right)"
+    r"|can I (?:explain|show|share))\b",
+    re.IGNORECASE,
+)
+SUMMING_UP = re.compile(
+    r"\b(?:today (?:we|you)|to sum up|so the plan|recap|next time|next week|next month"
+    r"|check in|see you|next meeting|follow up|when you[’']re ready)\b",
+    re.IGNORECASE,
+)
+CLEAR_ENDING_PHASES = frozenset({"resolution", "referral", "planning"})
+
+
+# --- reading a conversation -------------------------------------------------------------
+
+
+def elena_replies(turns: list[Turn]) -> list[tuple[int, str]]:
+    """Elena's replies as (turn number from 1, text)."""
+    return [
+        (number, str(turn.get("assistant_response") or "")) for number, turn in _numbered(turns)
+    ]
+
+
+def primary_emotion(turn: Turn | None) -> str:
+    """The turn's primary emotion, lowercased; empty when it is missing."""
+    emotional = (turn or {}).get("emotional_context") or {}
+    detected = emotional.get("detected_emotions") if isinstance(emotional, Mapping) else None
+    primary = detected.get("primary") if isinstance(detected, Mapping) else None
+    return primary.strip().lower() if isinstance(primary, str) else ""
+
+
+def arc_emotions(arc: Mapping[str, Any] | None, end: str) -> set[str]:
+    """The arc's 'starting' or 'ending' emotion with its synonyms, normalised."""
+    arc = arc or {}
+    names = [arc.get(f"{end}_emotion"), *(arc.get(f"{end}_synonyms") or [])]
+    return {normalised(name) for name in names if isinstance(name, str) and name.strip()}
+
+
+def normalised(emotion: str) -> str:
+    return re.sub(r"[\s_-]+", " ", emotion.strip().lower())
+
+
+def snippet(text: str, found: re.Match[str]) -> str:
+    """The sentence around a match, cut to SNIPPET_LENGTH characters."""
+    start = max(text.rfind(mark, 0, found.start()) for mark in ".!?") + 1
+    ends = [at for mark in ".!?" if (at := text.find(mark, found.end())) >= 0]
+    sentence = text[start : min(ends) + 1 if ends else len(text)].strip()
+    if len(sentence) > SNIPPET_LENGTH:
+        sentence = sentence[: SNIPPET_LENGTH - 1].rstrip() + "…"
+    return f"“{sentence}”"
+
+
+def first_match(pattern: re.Pattern[str], replies: list[tuple[int, str]]) -> str:
+    """Evidence for the first reply that matches, or empty."""
+    for number, text in replies:
+        if found := pattern.search(text):
+            return f"turn {number}: {snippet(text, found)}"
+    return ""
+
+
+def _numbered(turns: list[Turn]) -> list[tuple[int, Turn]]:
+    return [
+        (number, turn) for number, turn in enumerate(turns, start=1) if isinstance(turn, Mapping)
+    ]
+
+
+def _signal(name: str, points: float, maximum: float, evidence: str) -> Signal:
+    return {"signal": name, "points": round(points, 2), "max": maximum, "evidence": evidence}
+
+
+# --- the signals --------------------------------------------------------------------------
+
+
+def validates_before_advice(conversation: Mapping[str, Any]) -> Signal:
+    name, maximum = "validates emotions before advice", 1.5
+    replies = elena_replies(_turns(conversation))[:1]
+    if not replies:
+        return _signal(name, 0, maximum, "no reply from Elena")
+    number, text = replies[0]
+    feeling, advice = VALIDATION.search(text), ADVICE.search(text)
+    if feeling and (advice is None or feeling.start() < advice.start()):
+        return _signal(name, maximum, maximum, f"turn {number}: {snippet(text, feeling)}")
+    if advice:
+        return _signal(name, 0, maximum, f"advice first, turn {number}: {snippet(text, advice)}")
+    return _signal(name, 0, maximum, f"turn {number}: no feeling acknowledged")
+
+
+def normalises(conversation: Mapping[str, Any]) -> Signal:
+    evidence = first_match(NORMALISING, elena_replies(_turns(conversation)))
+    return _signal("normalises the struggle", 1.0 if evidence else 0, 1.0, evidence or "none found")
+
+
+def no_judgement(conversation: Mapping[str, Any]) -> Signal:
+    replies = elena_replies(_turns(conversation))
+    if not replies:
+        return _signal("no judgement", 0, 1.0, "no reply from Elena")
+    if evidence := first_match(JUDGEMENT, replies):
+        return _signal("no judgement", 0, 1.0, f"judges: {evidence}")
+    return _signal("no judgement", 1.0, 1.0, "no judging phrase found")
+
+
+def specific_numbers(conversation: Mapping[str, Any]) -> Signal:
+    name, maximum = "specific numbers", 1.0
+    found = [
+        (number, figure.group(0))
+        for number, text in elena_replies(_turns(conversation))
+        for figure in NUMBER.finditer(text)
+    ]
+    figures = list(dict.fromkeys(figure for _, figure in found))
+    if not figures:
+        return _signal(name, 0, maximum, "no figures in Elena's replies")
+    points = maximum if len(figures) >= 2 else maximum / 2
+    return _signal(name, points, maximum, f"turn {found[0][0]}: {', '.join(figures[:4])}")
+
+
+def actionable_next_step(conversation: Mapping[str, Any]) -> Signal:
+    replies = elena_replies(_turns(conversation))
+    evidence = first_match(NEXT_STEP, replies[len(replies) // 2 :])
+    points = 1.5 if evidence else 0
+    return _signal("actionable next step", points, 1.5, evidence or "none in the second half")
+
+
+def explains_why(conversation: Mapping[str, Any]) -> Signal:
+    evidence = first_match(EXPLAINS_WHY, elena_replies(_turns(conversation)))
+    return _signal("explains why", 1.0 if evidence else 0, 1.0, evidence or "none found")
+
+
+def asks_permission(conversation: Mapping[str, Any]) -> Signal:
+    """Full points when Elena asks before the first education turn (or there is none)."""
+    name, maximum = "asks permission before educating", 1.0
+    turns = _turns(conversation)
+    phases = [turn.get("conversation_phase") for _, turn in _numbered(turns)]
+    lesson = phases.index("education") if "education" in phases else len(phases)
+    replies = elena_replies(turns)
+    if evidence := first_match(PERMISSION, replies[:lesson]):
+        return _signal(name, maximum, maximum, evidence)
+    if evidence := first_match(PERMISSION, replies[lesson:]):
+        return _signal(name, maximum / 2, maximum, f"only after teaching, {evidence}")
+    return _signal(name, 0, maximum, "none found")
+
+
+def clear_ending(conversation: Mapping[str, Any]) -> Signal:
+    name, maximum = "clear ending", 1.0
+    numbered = _numbered(_turns(conversation))
+    if not numbered:
+        return _signal(name, 0, maximum, "no turns")
+    number, last = numbered[-1]
+    phase = last.get("conversation_phase")
+    if phase in CLEAR_ENDING_PHASES:
+        return _signal(name, maximum, maximum, f"turn {number}: ends in {phase}")
+    text = str(last.get("assistant_response") or "")
+    if found := SUMMING_UP.search(text):
+        return _signal(name, maximum, maximum, f"turn {number}: {snippet(text, found)}")
+    return _signal(name, 0, maximum, f"turn {number}: ends in {phase or 'no phase'}, no summary")
+
+
+def arc_reached(conversation: Mapping[str, Any]) -> Signal:
+    name, maximum = "arc reached", 1.0
+    numbered = _numbered(_turns(conversation))
+    last = primary_emotion(numbered[-1][1]) if numbered else ""
+    ending = arc_emotions(conversation.get("arc"), "ending")
+    if last and normalised(last) in ending:
+        return _signal(name, maximum, maximum, f"turn {numbered[-1][0]}: ends in {last}")
+    expected = " or ".join(sorted(ending)) or "no ending emotion given"
+    return _signal(name, 0, maximum, f"ends in {last or 'no emotion'}, expected {expected}")
+
+
+SIGNALS: tuple[Callable[[Mapping[str, Any]], Signal], ...] = (
+    validates_before_advice,
+    normalises,
+    no_judgement,
+    specific_numbers,
+    actionable_next_step,
+    explains_why,
+    asks_permission,
+    clear_ending,
+    arc_reached,
+)
+
+
+def quality_score(conversation: Mapping[str, Any]) -> dict[str, Any]:
+    """{"value": 0-10, "breakdown": [{"signal", "points", "max", "evidence"}]}."""
+    breakdown = [signal(conversation) for signal in SIGNALS]
+    value = round(sum(item["points"] for item in breakdown), 1)
+    return {"value": value, "breakdown": breakdown}
+
+
+def _turns(conversation: Mapping[str, Any]) -> list[Turn]:
+    turns = conversation.get("turns")
+    return turns if isinstance(turns, list) else []

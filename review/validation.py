@@ -1,0 +1,101 @@
+"""Running the automated checks on stored conversations and keeping the result on them."""
+
+import logging
+from collections import Counter
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from generation.models import Conversation
+from review.checks import validate_conversation
+
+log = logging.getLogger(__name__)
+
+
+def checkable(conversation: Conversation) -> dict[str, Any]:
+    """The plain mapping the checks read, from a conversation and the rows it names."""
+    persona, arc, topic = (
+        conversation.persona,
+        conversation.emotional_arc,
+        conversation.training_topic,
+    )
+    edge_case = conversation.edge_case
+    return {
+        "id": str(conversation.pk),
+        "tier": conversation.tier,
+        "turns": conversation.turns or [],
+        "persona_id": conversation.persona_id and str(conversation.persona_id),
+        "emotional_arc_id": conversation.emotional_arc_id and str(conversation.emotional_arc_id),
+        "training_topic_id": conversation.training_topic_id and str(conversation.training_topic_id),
+        "persona": {
+            "name": persona.name,
+            "archetype": persona.archetype,
+            "description": persona.description,
+            "demographics": persona.demographics,
+            "finances": persona.finances,
+            "typical_emotions": persona.typical_emotions,
+        },
+        "arc": {
+            "name": arc.name,
+            "arc_type": arc.arc_type,
+            "starting_emotion": arc.starting_emotion,
+            "ending_emotion": arc.ending_emotion,
+            "starting_synonyms": arc.starting_synonyms,
+            "ending_synonyms": arc.ending_synonyms,
+        },
+        "topic": {
+            "name": topic.name,
+            "category": topic.category,
+            "key_concepts": topic.key_concepts,
+        },
+        "edge_case": {
+            "edge_case_key": edge_case.edge_case_key,
+            "name": edge_case.name,
+            "edge_case_type": edge_case.edge_case_type,
+            "rules": edge_case.rules,
+        }
+        if edge_case
+        else None,
+    }
+
+
+def check(conversation: Conversation) -> dict[str, Any]:
+    """Check one completed conversation and store the result and its quality score on it."""
+    result = validate_conversation(checkable(conversation), threshold=settings.QUALITY_THRESHOLD)
+    score = Decimal(str(round(result["score"]["value"], 2)))
+    Conversation.objects.filter(pk=conversation.pk).update(validation=result, quality_score=score)
+    conversation.validation, conversation.quality_score = result, score
+    return result
+
+
+def check_completed(sender: Any, conversation_id: Any, **kwargs: Any) -> None:
+    """Receiver of generation's conversation_completed signal."""
+    conversation = completed().filter(pk=conversation_id).first()
+    if conversation is None:
+        return
+    try:
+        check(conversation)
+    except Exception:  # a broken check must not lose the stored conversation
+        log.exception("Checking conversation %s failed; run check_conversations", conversation_id)
+
+
+def completed() -> QuerySet:
+    return Conversation.objects.completed().select_related(
+        "persona", "emotional_arc", "training_topic", "edge_case"
+    )
+
+
+def check_all(conversations: QuerySet) -> dict[str, Any]:
+    """Re-check many conversations (after rules or thresholds changed); a summary of results."""
+    summary: Counter = Counter()
+    by_check: dict[str, Counter] = {}
+    for conversation in conversations.iterator(chunk_size=200):
+        result = check(conversation)
+        summary["checked"] += 1
+        summary["passed" if result["passed"] else "failed"] += 1
+        summary["with_warnings"] += bool(result["warnings"])
+        for name, outcome in result["checks"].items():
+            by_check.setdefault(name, Counter())["passed" if outcome["passed"] else "failed"] += 1
+    return {"summary": dict(summary), "checks": {k: dict(v) for k, v in by_check.items()}}
