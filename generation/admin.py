@@ -191,6 +191,8 @@ class ConversationAdmin(ReadOnlyAdmin):
     list_display = (
         "__str__",
         "status",
+        "quality_score",
+        "checks_passed",
         "tier",
         "persona",
         "emotional_arc",
@@ -214,6 +216,7 @@ class ConversationAdmin(ReadOnlyAdmin):
     search_fields = ("id", "error")
     inlines = [AttemptInline]
     readonly_fields = (
+        "automated_checks",
         "transcript",
         "batch_job",
         "sequence_number",
@@ -242,6 +245,14 @@ class ConversationAdmin(ReadOnlyAdmin):
     @admin.display(description="Turns")
     def turn_count(self, conversation: Conversation) -> int:
         return len(conversation.turns or [])
+
+    @admin.display(description="Checks", boolean=True)
+    def checks_passed(self, conversation: Conversation) -> bool | None:
+        return conversation.validation.get("passed") if conversation.validation else None
+
+    @admin.display(description="Automated checks")
+    def automated_checks(self, conversation: Conversation) -> SafeString:
+        return render_to_string("admin/generation/checks.html", {"result": conversation.validation})
 
     @admin.display(description="Transcript")
     def transcript(self, conversation: Conversation) -> SafeString:

@@ -50,3 +50,13 @@ def test_a_broken_turn_is_caught_when_checked_again(submit):
     conversation.refresh_from_db()
     assert not conversation.validation["checks"]["metadataCompleteness"]["passed"]
     assert not conversation.validation["passed"]
+
+
+def test_the_admin_shows_each_checks_result_and_the_score(editor_client, submit):
+    conversation = submit(3).conversations.first()
+    page = editor_client.get(
+        f"/admin/generation/conversation/{conversation.pk}/change/"
+    ).content.decode()
+    assert "Automated checks" in page and "emotionalProgression" in page
+    assert conversation.validation["checks"]["turnCount"]["reason"] in page
+    assert f"quality score {conversation.validation['score']['value']:.1f}/10" in page
