@@ -9,18 +9,16 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from generation.models import Conversation
+from generation.prompts import conversation_brief
 from review.checks import validate_conversation
 
 log = logging.getLogger(__name__)
 
 
 def checkable(conversation: Conversation) -> dict[str, Any]:
-    """The plain mapping the checks read, from a conversation and the rows it names."""
-    persona, arc, topic = (
-        conversation.persona,
-        conversation.emotional_arc,
-        conversation.training_topic,
-    )
+    """The plain mapping the checks read: the conversation's brief (as its prompt carried it),
+    its ids and its turns."""
+    brief = conversation_brief(conversation)
     edge_case = conversation.edge_case
     return {
         "id": str(conversation.pk),
@@ -29,27 +27,9 @@ def checkable(conversation: Conversation) -> dict[str, Any]:
         "persona_id": conversation.persona_id and str(conversation.persona_id),
         "emotional_arc_id": conversation.emotional_arc_id and str(conversation.emotional_arc_id),
         "training_topic_id": conversation.training_topic_id and str(conversation.training_topic_id),
-        "persona": {
-            "name": persona.name,
-            "archetype": persona.archetype,
-            "description": persona.description,
-            "demographics": persona.demographics,
-            "finances": persona.finances,
-            "typical_emotions": persona.typical_emotions,
-        },
-        "arc": {
-            "name": arc.name,
-            "arc_type": arc.arc_type,
-            "starting_emotion": arc.starting_emotion,
-            "ending_emotion": arc.ending_emotion,
-            "starting_synonyms": arc.starting_synonyms,
-            "ending_synonyms": arc.ending_synonyms,
-        },
-        "topic": {
-            "name": topic.name,
-            "category": topic.category,
-            "key_concepts": topic.key_concepts,
-        },
+        "persona": brief["persona"],
+        "arc": {**brief["arc"], "arc_type": conversation.emotional_arc.arc_type},
+        "topic": brief["topic"],
         "edge_case": {
             "edge_case_key": edge_case.edge_case_key,
             "name": edge_case.name,
@@ -83,7 +63,7 @@ def check_completed(sender: Any, conversation_id: Any, **kwargs: Any) -> None:
 
 def completed() -> QuerySet:
     return Conversation.objects.completed().select_related(
-        "persona", "emotional_arc", "training_topic", "edge_case"
+        "persona", "emotional_arc", "training_topic", "edge_case", "chunk__document"
     )
 
 

