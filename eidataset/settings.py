@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django_q",
     "generation.apps.GenerationConfig",
     "review.apps.ReviewConfig",
+    "exports.apps.ExportsConfig",
 ]
 
 MIDDLEWARE = [
