@@ -9,7 +9,9 @@ admin.site.index_title = "Scaffolding, generation and releases"
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("admin/quality/", include("review.report_urls")),
     path("admin/", admin.site.urls),
+    path("review/", include("review.urls")),
     path("api/", include("generation.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -1,0 +1,5 @@
+"""Staff-only quality report pages, mounted under /admin/quality/."""
+
+app_name = "quality"
+
+urlpatterns: list = []
