@@ -39,14 +39,20 @@ def live_claims(job: BatchJob) -> int:
     ).count()
 
 
-def claim(conversation_id: str, owner: str) -> Claim | None:
-    """Take the conversation for `owner`, or None if it is not ours to take right now."""
+def claim(conversation: Conversation | str, owner: str) -> Claim | None:
+    """Take the conversation (a loaded row, or its id) for `owner`, or None if it is not ours
+    to take right now. A loaded row is not read again: the conditional UPDATE below takes it
+    only if it is still pending with the attempt count it was read with."""
     with transaction.atomic():
-        conversation = Conversation.objects.filter(
-            pk=conversation_id, status=Status.PENDING
-        ).first()
-        if conversation is None:
+        if not isinstance(conversation, Conversation):
+            conversation = (
+                Conversation.objects.filter(pk=conversation, status=Status.PENDING)
+                .order_by()
+                .first()
+            )
+        if conversation is None or conversation.status != Status.PENDING:
             return None
+        conversation_id = conversation.pk
         job = BatchJob.objects.select_for_update().get(pk=conversation.batch_job_id)
         if job.status not in BatchJob.ACTIVE or not _affordable(job):
             _undispatch(conversation_id)
@@ -130,7 +136,14 @@ def store_reply(claim: Claim, reply: ConversationReply) -> bool:
             )
         job.finish_if_done()
     if stored:
-        conversation_completed.send(sender=Conversation, conversation_id=claim.conversation.pk)
+        conversation = claim.conversation
+        conversation.status, conversation.turns = Status.COMPLETED, reply.turns
+        conversation.source, conversation.model = reply.source, reply.model
+        conversation.prompt_template_id = job.prompt_template_id
+        conversation.consultant_profile_id = job.consultant_profile_id
+        conversation_completed.send(
+            sender=Conversation, conversation_id=conversation.pk, conversation=conversation
+        )
     return bool(stored)
 
 

@@ -40,7 +40,7 @@ def _write(conversation_id: str) -> str:
         return "skipped"
     request = _request(conversation)
     _wait(conversation, request)
-    claim = claims.claim(conversation_id, worker_name())
+    claim = claims.claim(conversation, worker_name())
     if claim is None:
         return "skipped"
     try:
@@ -66,6 +66,7 @@ def _pending(conversation_id: str) -> Conversation | None:
             "chunk__document",
         )
         .filter(pk=conversation_id)
+        .order_by()
         .first()
     )
 

@@ -52,7 +52,9 @@ def check(conversation: Conversation) -> dict[str, Any]:
 
 def check_completed(sender: Any, conversation_id: Any, **kwargs: Any) -> None:
     """Receiver of generation's conversation_completed signal."""
-    conversation = completed().filter(pk=conversation_id).first()
+    conversation = kwargs.get("conversation")
+    if conversation is None:
+        conversation = completed().filter(pk=conversation_id).order_by().first()
     if conversation is None:
         return
     try:
