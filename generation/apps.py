@@ -1,3 +1,4 @@
+import sys
 from typing import Any
 
 from django.apps import AppConfig
@@ -31,3 +32,12 @@ class GenerationConfig(AppConfig):
         # Load the task module (and the SDK behind it) before qcluster forks its workers, so
         # no worker pays for the import during its first conversation.
         import generation.tasks  # noqa: F401
+
+        if sys.argv[1:2] == ["qcluster"]:
+            from django_q.signals import post_spawn
+
+            from generation.claude import warm_up
+            from generation.tasks import prepare_worker
+
+            warm_up()
+            post_spawn.connect(prepare_worker, dispatch_uid="generation_prepare_worker")

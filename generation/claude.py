@@ -382,3 +382,41 @@ def _scrub(text: str, client: anthropic.Anthropic) -> str:
         if secret:
             text = text.replace(secret, "[api key]")
     return text
+
+
+# --- warming a worker up ---------------------------------------------------------------
+
+_WARM_UP_REPLY = {
+    "id": "msg_warm_up",
+    "type": "message",
+    "role": "assistant",
+    "model": "warm-up",
+    "content": [{"type": "text", "text": '{"turns": []}'}],
+    "stop_reason": "end_turn",
+    "stop_sequence": None,
+    "usage": {"input_tokens": 1, "output_tokens": 1},
+}
+
+
+def warm_up() -> None:
+    """Build the SDK's request and response models once, with a canned local reply.
+
+    The SDK compiles its pydantic models on first use (about 30 ms of CPU). A qcluster calls
+    this before it forks its workers, so a dozen fresh workers do not all pay for it at once
+    during their first conversation. Nothing leaves the process and nothing is logged as a call.
+    """
+
+    def canned(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(200, json=_WARM_UP_REPLY)
+
+    client = anthropic.Anthropic(
+        api_key=OFFLINE_API_KEY,
+        base_url=OFFLINE_BASE_URL,
+        http_client=httpx2.Client(transport=httpx2.MockTransport(canned)),
+        max_retries=0,
+    )
+    request = ConversationRequest(
+        conversation_id="warm-up", model="warm-up", max_tokens=16, system="warm-up", prompt="-"
+    )
+    message, _ = _send(request, client)
+    _text_of(message)

@@ -7,6 +7,7 @@ from the periodic sweep, which also returns conversations whose worker vanished.
 """
 
 import logging
+import os
 import threading
 from datetime import timedelta
 
@@ -119,8 +120,22 @@ def _send(conversation_id: str) -> None:
     from django_q.tasks import async_task
 
     async_task(
-        TASK, conversation_id, task_name=f"conversation {conversation_id}", group="generation"
+        TASK,
+        conversation_id,
+        task_name=f"conversation {conversation_id}",
+        group="generation",
+        broker=_broker(),
     )
+
+
+def _broker():
+    """One broker (one Redis connection pool) per process, not a new one per task sent."""
+    from django_q.brokers import get_broker
+
+    pid = os.getpid()
+    if getattr(_local, "broker_pid", None) != pid:
+        _local.broker, _local.broker_pid = get_broker(), pid
+    return _local.broker
 
 
 def sweep() -> dict[str, int]:

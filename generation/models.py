@@ -151,6 +151,45 @@ class BatchJob(models.Model):
             )
         return count
 
+    @transaction.atomic
+    def regenerate(self, conversation: "Conversation") -> "Conversation":
+        """A new pending conversation with `conversation`'s parameters (a reviewer rejected it),
+        numbered after the job's last one; the job goes back to work and, once committed, the
+        replacement is dispatched. Refused for a cancelled job or another job's conversation."""
+        from generation.dispatch import dispatch
+
+        job = BatchJob.objects.select_for_update().get(pk=self.pk)
+        if conversation.batch_job_id != job.pk:
+            raise ValueError(f"Conversation {conversation.pk} is not in batch job {job}.")
+        if job.status == self.Status.CANCELLED:
+            raise ValueError(f"Batch job {job} was cancelled; resume work in a new job.")
+        last = job.conversations.aggregate(last=models.Max("sequence_number"))["last"] or 0
+        replacement = Conversation.objects.create(
+            batch_job=job,
+            sequence_number=last + 1,
+            regenerated_from=conversation,
+            tier=conversation.tier,
+            persona_id=conversation.persona_id,
+            emotional_arc_id=conversation.emotional_arc_id,
+            training_topic_id=conversation.training_topic_id,
+            edge_case_id=conversation.edge_case_id,
+            chunk_id=conversation.chunk_id,
+            chunk_context=conversation.chunk_context,
+            parameters=conversation.parameters,
+            prompt_template_id=conversation.prompt_template_id,
+            consultant_profile_id=conversation.consultant_profile_id,
+        )
+        BatchJob.objects.filter(pk=job.pk).update(total_items=models.F("total_items") + 1)
+        target = self.Status.IN_PROGRESS if job.started_at else self.Status.PENDING
+        self._move(
+            (self.Status.COMPLETED, self.Status.FAILED, self.Status.PAUSED, *self.ACTIVE),
+            target,
+            finished_at=None,
+        )
+        self.total_items = job.total_items + 1
+        transaction.on_commit(dispatch)
+        return replacement
+
     def finish_if_done(self) -> bool:
         """Completed once no conversation is waiting or being written."""
         unfinished = self.conversations.filter(

@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from eidataset.models import ConsultantProfile, PromptTemplate
+from eidataset.seeding import SYSTEM_TEMPLATE_KEY
 from generation.brief import render_brief
 from generation.models import BatchJob, Conversation, Tier
 from generation.schema import CONVERSATION_PHASES, RESPONSE_STRATEGIES
@@ -61,6 +62,19 @@ def system_prompt_is_cached(job: BatchJob) -> bool:
 
 def system_prompt(job: BatchJob) -> str:
     return _system_prompt(job.prompt_template_id, job.consultant_profile_id)
+
+
+def current_versions() -> tuple[PromptTemplate | None, ConsultantProfile | None]:
+    """The system prompt template and consultant profile a job submitted now pins."""
+    template = PromptTemplate.objects.of(SYSTEM_TEMPLATE_KEY).order_by("-version").first()
+    profile = ConsultantProfile.objects.latest_versions().order_by("profile_key").first()
+    return template, profile
+
+
+def current_system_prompt() -> str | None:
+    """The system prompt a job submitted now would use (rendered, and so cached)."""
+    template, profile = current_versions()
+    return _system_prompt(template.pk, profile.pk) if template and profile else None
 
 
 @lru_cache(maxsize=64)

@@ -12,8 +12,6 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from eidataset.models import ConsultantProfile, PromptTemplate
-from eidataset.seeding import SYSTEM_TEMPLATE_KEY
 from generation import prompts
 from generation.claude import Usage, is_offline
 from generation.dispatch import dispatch
@@ -65,8 +63,7 @@ def _check(options: BatchOptions, resolved: list[ResolvedSet]) -> None:
 
 
 def _job(options: BatchOptions, resolved: list[ResolvedSet], user: Any) -> BatchJob:
-    template = PromptTemplate.objects.of(SYSTEM_TEMPLATE_KEY).order_by("-version").first()
-    profile = ConsultantProfile.objects.latest_versions().order_by("profile_key").first()
+    template, profile = prompts.current_versions()
     if template is None or profile is None:
         raise SubmissionError("No system prompt or consultant profile: run seed_scaffolding.")
     return BatchJob(

@@ -107,6 +107,15 @@ def _wait(conversation: Conversation, request: ConversationRequest) -> None:
         time.sleep(delay)
 
 
+def prepare_worker(**kwargs: object) -> None:
+    """django-q2's post_spawn, in each new worker: open the database connection and render the
+    current system prompt now, while the worker is idle, not during its first conversation."""
+    try:
+        prompts.current_system_prompt()
+    except Exception:  # nothing seeded yet, or the database is down: the first task will say
+        log.debug("Worker warm-up skipped", exc_info=True)
+
+
 def sweep_generation() -> dict[str, int]:
     """Scheduled every minute: return lost conversations and fill free slots."""
     return sweep()

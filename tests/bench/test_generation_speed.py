@@ -8,12 +8,13 @@
 """
 
 import os
+import statistics
 import time
 
 import pytest
 
 from eidataset.seeding import seed_scaffolding
-from generation.models import BatchJob
+from generation.models import BatchJob, GenerationAttempt
 from generation.planner import plan_parameter_sets
 from generation.plans import resolve_plan
 from generation.submission import BatchOptions, submit_batch
@@ -56,7 +57,39 @@ def run(start_cluster, settings, concurrency: int, clusters: int, **env: str) ->
     begin = time.monotonic()
     job = submit_batch(plan, BatchOptions(name="bench", concurrency=concurrency))
     wait_for(lambda: BatchJob.objects.get(pk=job.pk).status == "completed", timeout=300, every=0.05)
-    return time.monotonic() - begin
+    seconds = time.monotonic() - begin
+    timeline(job)
+    return seconds
+
+
+def timeline(job) -> None:
+    """Where the time went, from the recorded attempts: the call itself (emulator latency
+    included) against the worker's own time between one call and its next."""
+    attempts = list(
+        GenerationAttempt.objects.filter(conversation__batch_job=job).order_by("started_at")
+    )
+    calls = [(a.ended_at - a.started_at).total_seconds() for a in attempts]
+    gaps, last_end = [], {}
+    for attempt in attempts:
+        if attempt.worker in last_end:
+            gaps.append((attempt.started_at - last_end[attempt.worker]).total_seconds())
+        last_end[attempt.worker] = attempt.ended_at
+    first = (attempts[0].started_at - job.created_at).total_seconds()
+    if os.environ.get("BENCH_VERBOSE"):
+        for a in attempts:
+            print(
+                f"  {a.worker:>24} {(a.started_at - job.created_at).total_seconds():6.3f} "
+                f"{(a.ended_at - job.created_at).total_seconds():6.3f}"
+            )
+    finished = BatchJob.objects.get(pk=job.pk).finished_at
+    tail = (finished - max(a.ended_at for a in attempts)).total_seconds()
+    print(
+        f"\n  {len(attempts)} attempts by {len(last_end)} workers; submit to first call "
+        f"{first * 1000:.0f} ms; call {statistics.mean(calls) * 1000:.0f} ms mean, "
+        f"{max(calls) * 1000:.0f} ms max; between calls {statistics.mean(gaps or [0]) * 1000:.0f} "
+        f"ms mean, {max(gaps or [0]) * 1000:.0f} ms max; last call to job completed "
+        f"{tail * 1000:.0f} ms"
+    )
 
 
 def test_sixty_conversations_at_concurrency_3_with_one_cluster(start_cluster, settings):
