@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group, Permission
 
 EDITORS = "Dataset editors"
 REVIEWERS = "Reviewers"
-EDITOR_APPS = ("eidataset", "generation")
+EDITOR_APPS = ("eidataset", "generation", "review", "exports")
 
 
 def ensure_role_groups(**kwargs: Any) -> None:

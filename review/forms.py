@@ -1,0 +1,139 @@
+"""The reviewer's checklist form, and the admin's forms for drawing and assigning samples."""
+
+from collections.abc import Iterator
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+from eidataset.roles import REVIEWERS
+from generation.models import BatchJob
+from review import sampling
+from review.checklist import CHECKLIST
+from review.models import Review, ReviewSample
+from review.verdicts import ReviewError, record_review, reviewable
+
+
+def field_name(category: str, item: str) -> str:
+    return f"{category}__{item}"
+
+
+class ChecklistForm(forms.Form):
+    """The spec's five categories of four checkboxes, plus notes; saving records the verdict."""
+
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+
+    def __init__(self, *args: Any, review: Review, **kwargs: Any) -> None:
+        self.review = review
+        initial = {
+            field_name(category, item): ticked
+            for category, items in (review.checklist or {}).items()
+            for item, ticked in items.items()
+        }
+        kwargs.setdefault("initial", {**initial, "notes": review.notes})
+        super().__init__(*args, **kwargs)
+        for category, _, items in CHECKLIST:
+            for item, label in items:
+                self.fields[field_name(category, item)] = forms.BooleanField(
+                    label=label, required=False
+                )
+
+    def categories(self) -> Iterator[tuple[str, str, list[forms.BoundField]]]:
+        for category, title, items in CHECKLIST:
+            yield category, title, [self[field_name(category, item)] for item, _ in items]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if not reviewable(self.review):
+            raise forms.ValidationError(
+                "This conversation is being regenerated; review it once it is written."
+            )
+        return cleaned
+
+    def checklist(self) -> dict[str, dict[str, bool]]:
+        return {
+            category: {
+                item: bool(self.cleaned_data.get(field_name(category, item))) for item, _ in items
+            }
+            for category, _, items in CHECKLIST
+        }
+
+    def save(self) -> Review:
+        try:
+            return record_review(self.review, self.checklist(), self.cleaned_data["notes"])
+        except ReviewError as error:  # a race with a regeneration; shown like any form error
+            self.add_error(None, str(error))
+            raise
+
+
+def reviewer_choices() -> Any:
+    return (
+        get_user_model().objects.filter(is_active=True, groups__name=REVIEWERS).order_by("username")
+    )
+
+
+class DrawSampleForm(forms.ModelForm):
+    """The admin's add form for a review sample: the draw's options; saving draws it."""
+
+    reviewers = forms.ModelMultipleChoiceField(
+        queryset=reviewer_choices(),
+        required=False,
+        help_text="Items go to these reviewers in turn; none leaves them in the pool to claim.",
+    )
+    force = forms.BooleanField(
+        required=False,
+        label="Draw even though the job has an open sample",
+    )
+
+    class Meta:
+        model = ReviewSample
+        fields = ["batch_job", "fraction", "seed", "overlap"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reviewers"].queryset = reviewer_choices()
+        self.fields["fraction"].initial = settings.REVIEW_SAMPLE_FRACTION
+        self.fields["batch_job"].queryset = BatchJob.objects.order_by("-created_at")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        job = cleaned.get("batch_job")
+        checks = {
+            "fraction": lambda: sampling.check_fraction(cleaned.get("fraction")),
+            "overlap": lambda: sampling.check_overlap(
+                cleaned.get("overlap") or 0, list(cleaned.get("reviewers") or ())
+            ),
+            "batch_job": lambda: job and sampling.check_no_open_sample(job, cleaned.get("force")),
+        }
+        for field, check in checks.items():
+            if field in cleaned:
+                try:
+                    check()
+                except sampling.SamplingError as error:
+                    self.add_error(field, str(error))
+        if job and not job.conversations.completed().exists():
+            self.add_error("batch_job", "This job has no completed conversation to review.")
+        return cleaned
+
+    def draw(self, user: Any) -> ReviewSample:
+        data = self.cleaned_data
+        return sampling.draw_sample(
+            data["batch_job"],
+            fraction=data["fraction"],
+            seed=data["seed"],
+            reviewers=list(data["reviewers"]),
+            overlap=data["overlap"] or 0,
+            user=user,
+            force=data["force"],
+        )
+
+
+class AssignReviewerForm(forms.Form):
+    """The intermediate page of the admin's "assign to reviewer" action."""
+
+    reviewer = forms.ModelChoiceField(queryset=reviewer_choices())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reviewer"].queryset = reviewer_choices()
