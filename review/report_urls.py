@@ -1,5 +1,17 @@
 """Staff-only quality report pages, mounted under /admin/quality/."""
 
+from django.contrib import admin
+from django.urls import path
+
+from review import report_views
+
 app_name = "quality"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", admin.site.admin_view(report_views.quality_report), name="report"),
+    path(
+        "quality-report.json",
+        admin.site.admin_view(report_views.quality_report_json),
+        name="report-json",
+    ),
+]
