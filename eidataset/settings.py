@@ -224,3 +224,26 @@ Q_CLUSTER = {
 # --- Quality ---------------------------------------------------------------------------
 # The spec: "quality_score >= 7.0"; below it a conversation is flagged for review.
 QUALITY_THRESHOLD = env_float("QUALITY_THRESHOLD", 7.0, minimum=0.0)
+# Near-duplicate conversations (review/diversity.py): pairs whose word-shingle Jaccard
+# similarity reaches the threshold are reported; MinHash with this many permutations (a
+# signature of 4 bytes each per conversation), over shingles of this many words.
+NEAR_DUPLICATE_THRESHOLD = env_float("NEAR_DUPLICATE_THRESHOLD", 0.8, minimum=0.05)
+NEAR_DUPLICATE_NUM_PERM = env_int("NEAR_DUPLICATE_NUM_PERM", 128, minimum=16)
+NEAR_DUPLICATE_SHINGLE_WORDS = env_int("NEAR_DUPLICATE_SHINGLE_WORDS", 5, minimum=1)
+# The spec's manual review: "Sample 10% of conversations (10 out of 100)".
+REVIEW_SAMPLE_FRACTION = env_float("REVIEW_SAMPLE_FRACTION", 0.1, minimum=0.001)
+
+# --- Releases --------------------------------------------------------------------------
+# Where `export_release` writes <name>/, <name>.zip and <name>.tar.gz.
+RELEASE_DIR = env_path("RELEASE_DIR", DATA_DIR / "releases", base=BASE_DIR)
+# The Hub license id written to LICENSE.txt and the dataset card (exports/licenses.py).
+RELEASE_LICENSE = env_str("RELEASE_LICENSE", "cc-by-nc-4.0") or "cc-by-nc-4.0"
+RELEASE_TITLE = (
+    env_str("RELEASE_TITLE", "Emotional Intelligence Conversation Dataset")
+    or "Emotional Intelligence Conversation Dataset"
+)
+# Share of conversations (per tier) in chat/validation.jsonl, and the split's seed.
+RELEASE_VALIDATION_FRACTION = env_float("RELEASE_VALIDATION_FRACTION", 0.1, minimum=0.0)
+RELEASE_SPLIT_SEED = env_int("RELEASE_SPLIT_SEED", 0)
+# Conversations fetched per query while streaming an export.
+RELEASE_CHUNK_SIZE = env_int("RELEASE_CHUNK_SIZE", 200, minimum=1)

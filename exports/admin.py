@@ -1,0 +1,184 @@
+"""Releases in the admin: build one from a form, read what it holds, publish it to the Hub."""
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+
+from exports.forms import PublishForm, ReleaseForm
+from exports.models import Publication, Release
+from exports.package import ReleaseError, release_paths
+
+
+class PublicationInline(admin.TabularInline):
+    model = Publication
+    extra = 0
+    can_delete = False
+    fields = ("repo_id", "tag", "commit_link", "private", "changed", "published_by", "published_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="Commit")
+    def commit_link(self, publication: Publication) -> str:
+        if not publication.commit_url:
+            return publication.commit_sha[:12]
+        return format_html(
+            '<a href="{}">{}</a>', publication.commit_url, publication.commit_sha[:12]
+        )
+
+
+@admin.register(Release)
+class ReleaseAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "version",
+        "status",
+        "conversation_count",
+        "created_at",
+        "created_by",
+        "source_counts",
+    )
+    list_filter = ("status",)
+    search_fields = ("name", "title")
+    list_select_related = ("created_by",)
+    inlines = (PublicationInline,)
+    actions = ("publish_to_hub",)
+    add_form_template = "admin/exports/release/add_form.html"
+    fields = (
+        "name",
+        "version",
+        "title",
+        "status",
+        "error",
+        "conversation_count",
+        "source_counts",
+        "models_used",
+        "prompt_versions",
+        "jobs",
+        "selection",
+        "folder",
+        "file_table",
+        "archives",
+        "created_by",
+        "created_at",
+        "completed_at",
+    )
+    readonly_fields = fields
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """A release is a record: it is read, rebuilt (add with "rebuild") or deleted."""
+        return False
+
+    def has_publish_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("exports.add_publication")
+
+    @admin.display(description="Sources")
+    def source_counts(self, release: Release) -> str:
+        return ", ".join(f"{name}: {count}" for name, count in release.sources.items()) or "–"
+
+    @admin.display(description="Batch jobs")
+    def jobs(self, release: Release) -> str:
+        return ", ".join(job.name for job in release.batch_jobs.all()) or "all jobs"
+
+    @admin.display(description="Files")
+    def file_table(self, release: Release) -> str:
+        if not release.files:
+            return "–"
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td style='text-align:right'>{}</td><td><code>{}</code></td></tr>",
+            ((f["path"], f"{f['bytes']:,}", f["sha256"]) for f in release.files),
+        )
+        return format_html(
+            "<table class='release-files'><thead><tr><th>File</th><th>Bytes</th>"
+            "<th>SHA-256</th></tr></thead><tbody>{}</tbody></table>",
+            rows,
+        )
+
+    @admin.display(description="Archives")
+    def archives(self, release: Release) -> str:
+        _folder, *archives = release_paths(release.name)
+        present = [(p.name, f"{p.stat().st_size:,}") for p in archives if p.exists()]
+        if not present:
+            return "–"
+        return format_html_join(mark_safe("<br>"), "{} ({} bytes)", present)
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        """Build a release from the form (synchronously), then show it."""
+        if not self.has_add_permission(request):
+            return super().add_view(request, form_url, extra_context)
+        form = ReleaseForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                release = form.save(request.user)
+            except ReleaseError as error:
+                form.add_error(None, str(error))
+            else:
+                self.message_user(
+                    request,
+                    f"Release {release.name} built: {release.conversation_count} conversations "
+                    f"in {release.folder}",
+                    messages.SUCCESS,
+                )
+                return redirect("admin:exports_release_change", release.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Build a release",
+            "form": form,
+            "opts": self.model._meta,
+            "has_view_permission": self.has_view_permission(request),
+        }
+        return TemplateResponse(request, self.add_form_template, context)
+
+    @admin.action(description="Publish to the Hub", permissions=("publish",))
+    def publish_to_hub(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        from exports.hub import PublishError, publish
+
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one release to publish.", messages.ERROR)
+            return None
+        release = queryset.get()
+        if release.status != Release.Status.READY:
+            self.message_user(
+                request, f"{release.name} is {release.status}, not ready.", messages.ERROR
+            )
+            return None
+        form = PublishForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            repo_id = form.cleaned_data["repo_id"].strip()
+            try:
+                publication = publish(
+                    release, repo_id, private=form.cleaned_data["private"], user=request.user
+                )
+            except PublishError as error:
+                self.message_user(request, f"Not published: {error}", messages.ERROR)
+                return None
+            verb = "Published" if publication.changed else "Already on the Hub, unchanged:"
+            self.message_user(
+                request,
+                f"{verb} {release.name} to {repo_id} at {publication.tag} "
+                f"({publication.commit_url or publication.commit_sha})",
+                messages.SUCCESS,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Publish {release.name} to the Hub",
+            "form": form,
+            "release": release,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/exports/release/publish.html", context)

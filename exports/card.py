@@ -1,0 +1,448 @@
+"""The release's dataset card (README.md): the Hub's YAML metadata (license, configs, splits,
+features) and a markdown body rendered from templates/exports/dataset_card.md, with every figure
+taken from the release stats and the quality report (the contract with the exporter)."""
+
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import PurePosixPath
+from statistics import mean
+from typing import Any
+
+from datasets import DatasetInfo, Features, SplitDict, SplitInfo
+from datasets.info import DatasetInfosDict
+from django.conf import settings
+from django.template.loader import render_to_string
+from huggingface_hub import DatasetCardData
+
+TEMPLATE = "exports/dataset_card.md"
+REPO_PLACEHOLDER = "YOUR_ORG"
+AUTHOR = "Pathways Financial Planning"
+CHAT_CONFIG = "chat"
+TRAINING_CONFIG = "training_pairs"
+TAGS = [
+    "synthetic",
+    "financial-planning",
+    "emotional-intelligence",
+    "empathetic-dialogue",
+    "conversational",
+    "multi-turn",
+    "lora",
+    "sft",
+]
+# The Hub's size buckets, by upper bound (the "n>1T" bucket takes the rest).
+SIZE_CATEGORIES = [
+    (1_000, "n<1K"),
+    (10_000, "1K<n<10K"),
+    (100_000, "10K<n<100K"),
+    (1_000_000, "100K<n<1M"),
+    (10_000_000, "1M<n<10M"),
+    (100_000_000, "10M<n<100M"),
+    (1_000_000_000, "100M<n<1B"),
+    (10_000_000_000, "1B<n<10B"),
+    (100_000_000_000, "10B<n<100B"),
+    (1_000_000_000_000, "100B<n<1T"),
+]
+EMULATOR = "offline_emulator"
+TIER_LABELS = {
+    "template": ("Template", "foundational patterns"),
+    "scenario": ("Scenario", "real-world complexity, grounded in a source-document excerpt"),
+    "edge_case": ("Edge case", "boundary testing: crises, out-of-scope requests, referrals"),
+}
+SOURCE_LABELS = {
+    EMULATOR: "offline emulator (placeholder text, not written by Claude)",
+    "claude": "Claude, through Anthropic's Messages API",
+}
+FILE_LABELS = {
+    "training": "Training format: one conversation per line, with per-turn training pairs",
+    "training_array": "The same conversations as one JSON array",
+    "chat_train": "Chat format (`messages`), train split",
+    "chat_validation": "Chat format (`messages`), validation split",
+    "metadata": "One row per conversation (tier, persona, arc, topic, scores...)",
+    "quality_report": "Automated checks, human review and quality metrics",
+    "license": "License terms",
+    "checksums": "SHA-256 of every file",
+}
+FIGURE_CAPTIONS = {
+    "composition.png": "Conversations by tier and by persona",
+    "scores.png": "Distribution of quality scores, with the quality threshold",
+    "coverage.png": "Coverage of persona × emotional arc pairs",
+    "arc-topic.png": "Coverage of emotional arc × training topic pairs",
+}
+CHECK_LABELS = {
+    "turnCount": "Turn count within 4 to 10",
+    "emotionalProgression": "Emotional progression follows the arc",
+    "harmfulContent": "Harmful content screen",
+    "metadataCompleteness": "Metadata complete",
+    "personaConsistency": "Persona consistency",
+    "qualityScore": "Quality score at or above the threshold",
+    "edgeCaseRules": "Edge-case rules (edge-case conversations only)",
+}
+CC_LICENSE = re.compile(r"^cc-(?P<kind>by(?:-[a-z]+)*)-(?P<version>\d\.\d)$")
+MAX_REVIEW_NOTES = 10
+MISSING = "–"
+
+
+def render_card(
+    stats: dict,
+    report: dict,
+    figures: list[str],
+    *,
+    features: Mapping[str, Features] | None = None,
+) -> str:
+    """The README.md text. `features` ({"chat": ..., "training_pairs": ...}) defaults to the
+    release formats' own (exports.formats)."""
+    metadata = card_metadata(stats, features or release_features())
+    context = {
+        "header": metadata.to_yaml(),
+        **overview_context(stats),
+        **composition_context(stats),
+        **provenance_context(stats, report),
+        **quality_context(report),
+        "figures": [figure_context(path) for path in figures],
+        **usage_context(stats),
+    }
+    text = render_to_string(TEMPLATE, context)
+    # The template's tags leave blank lines behind; markdown needs at most one in a row.
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+def release_features() -> dict[str, Features]:
+    from exports.formats import CHAT_FEATURES, TRAINING_FEATURES
+
+    return {CHAT_CONFIG: CHAT_FEATURES, TRAINING_CONFIG: TRAINING_FEATURES}
+
+
+# --- The Hub's YAML header ------------------------------------------------------------------
+
+
+def card_metadata(stats: dict, features: Mapping[str, Features]) -> DatasetCardData:
+    data = DatasetCardData(
+        language=["en"],
+        license=stats["license"],
+        pretty_name=stats["title"],
+        size_categories=[size_category(stats["total"])],
+        task_categories=["text-generation"],
+        annotations_creators=["machine-generated"],
+        language_creators=["machine-generated"],
+        multilinguality=["monolingual"],
+        source_datasets=["original"],
+        tags=TAGS,
+        configs=[
+            config_entry(CHAT_CONFIG, chat_splits(stats), default=True),
+            config_entry(TRAINING_CONFIG, training_splits(stats)),
+        ],
+    )
+    infos = DatasetInfosDict(
+        {
+            CHAT_CONFIG: dataset_info(features[CHAT_CONFIG], chat_splits(stats), stats),
+            TRAINING_CONFIG: dataset_info(features[TRAINING_CONFIG], training_splits(stats), stats),
+        }
+    )
+    # datasets' own writer: the same dataset_info layout push_to_hub produces.
+    infos.to_dataset_card_data(data)
+    return data
+
+
+def size_category(total: int) -> str:
+    for bound, name in SIZE_CATEGORIES:
+        if total < bound:
+            return name
+    return "n>1T"
+
+
+def chat_splits(stats: dict) -> list[tuple[str, str, int]]:
+    """(split, file path, conversations) for every chat split that has any."""
+    files = stats.get("files") or {}
+    return [
+        (split, files.get(f"chat_{split}", f"chat/{split}.jsonl"), count)
+        for split, count in (stats.get("splits") or {}).items()
+        if count > 0
+    ]
+
+
+def training_splits(stats: dict) -> list[tuple[str, str, int]]:
+    path = (stats.get("files") or {}).get("training", "conversations.jsonl")
+    return [("train", path, stats["total"])] if stats["total"] > 0 else []
+
+
+def config_entry(name: str, splits: list[tuple[str, str, int]], *, default: bool = False) -> dict:
+    entry: dict[str, Any] = {"config_name": name}
+    if default:
+        entry["default"] = True
+    entry["data_files"] = [{"split": split, "path": path} for split, path, _ in splits]
+    return entry
+
+
+def dataset_info(
+    features: Features, splits: list[tuple[str, str, int]], stats: dict
+) -> DatasetInfo:
+    sizes = stats.get("bytes") or {}
+    split_dict = SplitDict()
+    for split, path, count in splits:
+        split_dict.add(SplitInfo(name=split, num_bytes=sizes.get(path, 0), num_examples=count))
+    size = sum(sizes.get(path, 0) for _, path, _ in splits)
+    return DatasetInfo(features=features, splits=split_dict, download_size=size, dataset_size=size)
+
+
+# --- The markdown body ----------------------------------------------------------------------
+
+
+def cell(value: object) -> str:
+    """Text safe inside a markdown table cell: pipes escaped, on one line, no raw HTML."""
+    text = " ".join(str(value).split())
+    text = text.replace("\\", "\\\\").replace("|", "\\|")
+    return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def share(count: int | float, total: int | float) -> str:
+    return f"{100 * count / total:.1f}%" if total else MISSING
+
+
+def number(value: object) -> str:
+    if value is None:
+        return MISSING
+    if isinstance(value, float):
+        return f"{round(value, 2):g}"
+    return str(value)
+
+
+def count_rows(counts: Mapping[str, int], total: int, *, keep_order: bool = False) -> list[dict]:
+    names: Iterable[str] = (
+        counts if keep_order else sorted(counts, key=lambda name: (-counts[name], name))
+    )
+    return [
+        {"name": cell(name), "count": counts[name], "share": share(counts[name], total)}
+        for name in names
+    ]
+
+
+def overview_context(stats: dict) -> dict:
+    total = stats["total"]
+    scores = [float(score) for score in stats.get("scores") or []]
+    threshold = float(settings.QUALITY_THRESHOLD)
+    sources = stats.get("sources") or {}
+    emulated = sources.get(EMULATOR, 0)
+    return {
+        "name": stats["name"],
+        "title": " ".join(stats["title"].split()),
+        "version": stats["version"],
+        "created": stats["created"],
+        "total": total,
+        "total_turns": stats["total_turns"],
+        "training_pairs": stats["training_pairs"],
+        "avg_turns": number(stats["total_turns"] / total) if total else MISSING,
+        "checks_passed": stats["checks_passed"],
+        "checks_passed_share": share(stats["checks_passed"], total),
+        "scored": len(scores),
+        "score_mean": number(mean(scores)) if scores else MISSING,
+        "score_min": number(min(scores)) if scores else MISSING,
+        "score_max": number(max(scores)) if scores else MISSING,
+        "below_threshold": sum(score < threshold for score in scores),
+        "threshold": number(threshold),
+        "splits": [
+            {"name": cell(split), "count": count, "share": share(count, total)}
+            for split, count in (stats.get("splits") or {}).items()
+        ],
+        "emulated": emulated,
+        "all_emulated": bool(total) and emulated == total,
+        "files": file_rows(stats),
+    }
+
+
+def file_rows(stats: dict) -> list[dict]:
+    sizes = stats.get("bytes") or {}
+    return [
+        {
+            "path": cell(path),
+            "link": str(PurePosixPath(path)).replace(" ", "%20"),
+            "about": FILE_LABELS.get(role, cell(role)),
+            "size": human_size(sizes[path]) if path in sizes else MISSING,
+        }
+        for role, path in (stats.get("files") or {}).items()
+    ]
+
+
+def human_size(size: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size} bytes" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GB"  # pragma: no cover - the loop always returns
+
+
+def composition_context(stats: dict) -> dict:
+    total = stats["total"]
+    tiers = []
+    for tier, count in (stats.get("by_tier") or {}).items():
+        label, about = TIER_LABELS.get(tier, (tier, ""))
+        tiers.append(
+            {
+                "name": cell(label),
+                "about": cell(about) or MISSING,
+                "count": count,
+                "share": share(count, total),
+            }
+        )
+    turn_counts = stats.get("turn_counts") or {}
+    return {
+        "tiers": tiers,
+        "personas": count_rows(stats.get("by_persona") or {}, total),
+        "arcs": count_rows(stats.get("by_arc") or {}, total),
+        "topics": count_rows(stats.get("by_topic") or {}, total),
+        "edge_cases": count_rows(stats.get("by_edge_case") or {}, total),
+        "turn_counts": count_rows(
+            {key: turn_counts[key] for key in sorted(turn_counts, key=int)},
+            total,
+            keep_order=True,
+        ),
+    }
+
+
+def provenance_context(stats: dict, report: dict) -> dict:
+    manual = report.get("manual_review") or {}
+    agreement = manual.get("agreement") or {}
+    notes = [" ".join(str(note).split()) for note in manual.get("review_notes") or []]
+    sources = stats.get("sources") or {}
+    return {
+        "models": [cell(model) for model in stats.get("models") or []],
+        "prompt_versions": [cell(version) for version in stats.get("prompt_versions") or []],
+        "sources": [
+            {
+                "name": cell(source),
+                "about": cell(SOURCE_LABELS.get(source, source)),
+                "count": count,
+                "share": share(count, stats["total"]),
+            }
+            for source, count in sources.items()
+        ],
+        "review": {
+            key: number(manual.get(key))
+            for key in ("sample_size", "approved", "approved_with_notes", "rejected", "pending")
+        },
+        "has_review": bool(manual),
+        "kappa": number(agreement.get("cohen_kappa")),
+        "kappa_pairs": number(agreement.get("pairs")),
+        "kappa_reason": " ".join(str(agreement.get("reason") or "").split()),
+        "review_notes": notes[:MAX_REVIEW_NOTES],
+        "more_notes": max(len(notes) - MAX_REVIEW_NOTES, 0),
+    }
+
+
+def quality_context(report: dict) -> dict:
+    automated = report.get("automated_validation") or {}
+    metrics = report.get("quality_metrics") or {}
+    checked = automated.get("total_checked") or 0
+    coverage = metrics.get("emotional_arc_coverage") or {}
+    return {
+        "automated": {
+            key: number(automated.get(key))
+            for key in ("total_checked", "passed", "failed", "warnings")
+        },
+        "automated_share": share(automated.get("passed") or 0, checked),
+        "checks": [
+            check_row(name, figures, checked)
+            for name, figures in (automated.get("checks") or {}).items()
+            if isinstance(figures, Mapping)
+        ],
+        "metrics": [
+            {"name": label, "value": number(metrics.get(key))}
+            for key, label in (
+                ("avg_quality_score", "Average quality score (0 to 10)"),
+                ("avg_turns_per_conversation", "Average turns per conversation"),
+                ("avg_words_per_turn", "Average words per turn"),
+            )
+        ],
+        "arc_coverage": count_rows(coverage, sum(coverage.values())),
+        "diversity": diversity_rows(report.get("diversity")),
+        "recommendations": [
+            " ".join(str(item).split()) for item in report.get("recommendations") or []
+        ],
+    }
+
+
+def check_row(name: str, figures: Mapping, checked: int) -> dict:
+    """A check's counts; its pass rate is over the conversations it judged (edge-case rules
+    judge only edge cases), or over every conversation checked when it gives no outcomes."""
+    passed = figures.get("passed")
+    outcomes = [figures.get(key) for key in ("passed", "failed", "warnings", "flagged")]
+    judged = sum(value for value in outcomes if isinstance(value, int | float)) or checked
+    return {
+        "name": cell(CHECK_LABELS.get(name, name)),
+        "key": cell(name),
+        "passed": number(passed),
+        "failed": number(figures.get("failed")),
+        "warnings": number(figures.get("warnings")),
+        "flagged": number(figures.get("flagged")),
+        "share": share(passed, judged) if isinstance(passed, int | float) else MISSING,
+    }
+
+
+def diversity_rows(diversity: object) -> list[dict]:
+    """The report's diversity figures, one level deep: numbers and text as they are, lists
+    by their length (near-duplicate pairs, for instance)."""
+    if not isinstance(diversity, Mapping):
+        return []
+    rows = []
+    for key, value in diversity.items():
+        if isinstance(value, Mapping):
+            rows.extend(
+                diversity_row(f"{key}.{inner}", inner_value)
+                for inner, inner_value in value.items()
+                if not isinstance(inner_value, Mapping)
+            )
+        else:
+            rows.append(diversity_row(key, value))
+    return rows
+
+
+def diversity_row(name: str, value: object) -> dict:
+    if isinstance(value, list | tuple):
+        shown = f"{len(value)} item{'' if len(value) == 1 else 's'}"
+    else:
+        shown = number(value)
+    return {"name": cell(name), "value": cell(shown)}
+
+
+def figure_context(path: str) -> dict:
+    filename = PurePosixPath(path).name
+    caption = FIGURE_CAPTIONS.get(filename, PurePosixPath(path).stem.replace("-", " "))
+    return {"path": path.replace(" ", "%20"), "caption": caption.replace("]", ")")}
+
+
+def usage_context(stats: dict) -> dict:
+    files = stats.get("files") or {}
+    license_id = stats["license"]
+    match = CC_LICENSE.match(license_id)
+    return {
+        "repo_id": f"{REPO_PLACEHOLDER}/{stats['name']}",
+        "chat_train": files.get("chat_train", "chat/train.jsonl"),
+        "chat_validation": files.get("chat_validation", "chat/validation.jsonl"),
+        "training_file": files.get("training", "conversations.jsonl"),
+        "license_id": license_id,
+        "license_name": stats.get("license_name") or license_id,
+        "license_file": files.get("license", "LICENSE.txt"),
+        "license_url": (
+            f"https://creativecommons.org/licenses/{match['kind']}/{match['version']}/"
+            if match
+            else ""
+        ),
+        "citation": citation(stats),
+    }
+
+
+def citation(stats: dict) -> str:
+    key = re.sub(r"\W+", "_", stats["name"]).strip("_").lower()
+    fields = {
+        "title": bibtex(stats["title"]),
+        "author": f"{{{bibtex(AUTHOR)}}}",  # braced: an organisation, not a person's name
+        "year": str(stats["created"])[:4],
+        "version": bibtex(stats["version"]),
+        "howpublished": f"\\url{{https://huggingface.co/datasets/{REPO_PLACEHOLDER}/{stats['name']}}}",
+        "note": bibtex(f"Synthetic conversations, release {stats['name']}"),
+    }
+    lines = [f"  {name:<12} = {{{value}}}" for name, value in fields.items()]
+    return f"@misc{{{key},\n" + ",\n".join(lines) + "\n}"
+
+
+def bibtex(text: str) -> str:
+    return re.sub(r"([&%$#_{}])", r"\\\1", " ".join(text.split()))

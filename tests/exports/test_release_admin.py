@@ -1,0 +1,112 @@
+"""Releases in the admin: the add form builds one, the change page reads it, bad input is a
+form error, and the publish action's intermediate form."""
+
+from pathlib import Path
+
+from django.urls import reverse
+
+from exports.models import Release
+
+ADD = "admin:exports_release_add"
+LIST = "admin:exports_release_changelist"
+
+
+def form_data(job, **changes) -> dict:
+    return {
+        "name": "emotional-intelligence-12-v1.0",
+        "version": "1.0.0",
+        "jobs": [str(job.pk)],
+        "validation_fraction": "0.1",
+        "seed": "0",
+        **changes,
+    }
+
+
+def test_an_editor_builds_a_release_from_the_admin_and_reads_its_files(
+    editor_client, job, release_dir
+):
+    page = editor_client.get(reverse(ADD))
+    assert page.status_code == 200
+    assert job.name in page.content.decode()
+    response = editor_client.post(reverse(ADD), form_data(job, passed_checks="on"), follow=True)
+    release = Release.objects.get(name="emotional-intelligence-12-v1.0")
+    assert release.status == Release.Status.READY
+    assert response.redirect_chain[-1][0] == reverse(
+        "admin:exports_release_change", args=[release.pk]
+    )
+    text = response.content.decode()
+    assert f"Release {release.name} built" in text
+    assert str(release_dir / release.name) in text
+    for entry in release.files:
+        assert entry["path"] in text
+        assert entry["sha256"] in text
+    assert f"{release.name}.zip" in text
+    assert f"{release.name}.tar.gz" in text
+    # The change page is read-only: no save button.
+    assert 'name="_save"' not in text
+    listing = editor_client.get(reverse(LIST)).content.decode()
+    assert release.name in listing
+    assert "offline_emulator: " in listing
+
+
+def test_bad_input_is_shown_as_form_errors_and_builds_nothing(editor_client, job, release_dir):
+    response = editor_client.post(
+        reverse(ADD), form_data(job, name="no spaces", version="one", validation_fraction="2")
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert "is not a release name" in errors["name"][0]
+    assert "is not a semantic version" in errors["version"][0]
+    assert "between 0 and 1" in errors["validation_fraction"][0]
+    assert not Release.objects.exists()
+    assert not release_dir.exists()
+
+
+def test_a_selection_with_nothing_in_it_is_a_form_error(editor_client, job, release_dir):
+    job.conversations.update(validation={"passed": False})
+    response = editor_client.post(reverse(ADD), form_data(job, passed_checks="on"))
+    assert "select no completed conversation" in response.content.decode()
+    assert not Release.objects.exists()
+
+
+def test_an_existing_name_needs_the_rebuild_box(editor_client, job, release_dir):
+    editor_client.post(reverse(ADD), form_data(job))
+    response = editor_client.post(reverse(ADD), form_data(job, version="1.0.1"))
+    assert "already exists" in response.context["form"].errors["name"][0]
+    assert Release.objects.get().version == "1.0.0"
+    editor_client.post(reverse(ADD), form_data(job, version="1.0.1", force="on"))
+    assert Release.objects.get().version == "1.0.1"
+
+
+def test_a_failed_build_is_a_form_error_and_leaves_no_folder(editor_client, job, release_dir):
+    broken = job.conversations.last()
+    job.conversations.filter(pk=broken.pk).update(turns=["not a turn"])
+    response = editor_client.post(reverse(ADD), form_data(job))
+    assert response.status_code == 200
+    assert "turn 1 is not an object" in response.content.decode()
+    assert Release.objects.get().status == Release.Status.FAILED
+    assert list(release_dir.iterdir()) == []
+
+
+def test_outsiders_cannot_reach_releases(client, outsider, job):
+    client.force_login(outsider)
+    assert client.get(reverse(ADD)).status_code == 302
+
+
+def test_the_publish_action_asks_for_the_repository_then_reports_a_hub_error(
+    editor_client, release, monkeypatch
+):
+    # No token anywhere: exports.hub refuses with its own clear message, shown as an error.
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.setenv("HF_HOME", str(Path(release.folder).parent / "hf-home"))
+    selected = {"action": "publish_to_hub", "_selected_action": [str(release.pk)]}
+    page = editor_client.post(reverse(LIST), selected)
+    assert page.status_code == 200
+    assert "Hub repository" in page.content.decode()
+    response = editor_client.post(
+        reverse(LIST), {**selected, "apply": "1", "repo_id": "pathways/ei-dataset"}, follow=True
+    )
+    text = response.content.decode()
+    assert "Not published:" in text
+    assert "HF_TOKEN" in text
+    assert not release.publications.exists()
