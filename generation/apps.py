@@ -31,7 +31,12 @@ class GenerationConfig(AppConfig):
         post_migrate.connect(ensure_sweep_schedule, sender=self, dispatch_uid="generation_sweep")
         # Load the task module (and the SDK behind it) before qcluster forks its workers, so
         # no worker pays for the import during its first conversation.
+        from django.conf import settings
+
         import generation.tasks  # noqa: F401
+
+        if settings.REDIS_URL:  # the broker's client, so a process's first dispatch is not slow
+            import django_q.brokers.redis_broker  # noqa: F401
 
         if sys.argv[1:2] == ["qcluster"]:
             from django_q.signals import post_spawn

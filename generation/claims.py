@@ -77,11 +77,13 @@ def claim(conversation: Conversation | str, owner: str) -> Claim | None:
             return None
         if job.status == BatchJob.Status.PENDING:
             job.start()
-        for name, value in changes.items():
-            setattr(conversation, name, value)
-        attempt = GenerationAttempt.objects.create(
-            conversation=conversation, number=conversation.attempts, worker=owner
-        )
+    # Recorded before the call but after the job row's lock is released: a worker that dies in
+    # between leaves a lease that expires, and no call was made.
+    for name, value in changes.items():
+        setattr(conversation, name, value)
+    attempt = GenerationAttempt.objects.create(
+        conversation=conversation, number=conversation.attempts, worker=owner
+    )
     return Claim(conversation=conversation, attempt=attempt, owner=owner)
 
 
@@ -134,7 +136,9 @@ def store_reply(claim: Claim, reply: ConversationReply) -> bool:
             log.warning(
                 "Conversation %s was already finished; reply discarded", claim.conversation.pk
             )
-        job.finish_if_done()
+    # After the commit, not inside it: two workers storing a job's last two conversations at
+    # once would each still see the other's as generating, and neither would end the job.
+    job.finish_if_done()
     if stored:
         conversation = claim.conversation
         conversation.status, conversation.turns = Status.COMPLETED, reply.turns
@@ -167,7 +171,7 @@ def record_error(claim: Claim, error: ClaudeError) -> str:
                 job.fail(f"Stopped after conversation #{number} failed: {error}")
         else:
             outcome = _release(claim, str(error), not_before=_backoff(claim, error))
-        job.finish_if_done()
+    job.finish_if_done()  # after the commit, as in store_reply
     return outcome
 
 

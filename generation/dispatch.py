@@ -44,11 +44,26 @@ def dispatch() -> int:
 
 
 def take_next() -> str | None:
-    """Reserve one conversation for the calling worker to write itself, by priority."""
+    """Reserve one conversation for the calling worker to write itself, by priority.
+
+    The worker has just freed its own slot, so this takes no lock on the job: it reads the
+    room without one and reserves a candidate with a conditional UPDATE. When two workers race
+    past a job's concurrency, the claim (which does hold the job's lock) turns one away.
+    """
     if getattr(_local, "dispatching", False):
         return None  # inline: the dispatch loop hands out the work
-    taken = _dispatch_round(limit=1)
-    return taken[0] if taken else None
+    if settings.GENERATION_MAX_IN_FLIGHT and (
+        _in_flight(Conversation.objects.all()) >= settings.GENERATION_MAX_IN_FLIGHT
+    ):
+        return None
+    jobs = BatchJob.objects.filter(status__in=BatchJob.ACTIVE).order_by("-priority", "created_at")
+    for job in jobs:
+        if _cache_is_cold(job) or _in_flight(job.conversations.all()) >= job.concurrency:
+            continue
+        for candidate in _candidates(job, 3):
+            if _mark_dispatched([candidate]):
+                return str(candidate)
+    return None
 
 
 def _dispatch_round(limit: int | None = None) -> list[str]:
@@ -92,17 +107,34 @@ def _reserve(job: BatchJob, room: int | None) -> list[str]:
         free = min(free, room)
     if free <= 0:
         return []
+    candidates = _candidates(job, free)
+    _mark_dispatched(candidates)
+    return [str(pk) for pk in candidates]
+
+
+def _undispatched(conversations):
     now = timezone.now()
-    soon = now + timedelta(seconds=settings.GENERATION_MAX_BACKOFF_SECONDS)
-    candidates = list(
-        job.conversations.pending()
-        .filter(Q(dispatched_at__isnull=True) | Q(dispatched_at__lte=now - _stale()))
+    return conversations.filter(
+        Q(dispatched_at__isnull=True) | Q(dispatched_at__lte=now - _stale())
+    )
+
+
+def _candidates(job: BatchJob, count: int) -> list:
+    """Up to `count` pending conversations of the job that no worker was handed, due first."""
+    soon = timezone.now() + timedelta(seconds=settings.GENERATION_MAX_BACKOFF_SECONDS)
+    return list(
+        _undispatched(job.conversations.pending())
         .filter(Q(not_before__isnull=True) | Q(not_before__lte=soon))
         .order_by("not_before", "sequence_number")
-        .values_list("pk", flat=True)[:free]
+        .values_list("pk", flat=True)[:count]
     )
-    Conversation.objects.filter(pk__in=candidates).update(dispatched_at=now)
-    return [str(pk) for pk in candidates]
+
+
+def _mark_dispatched(ids: list) -> int:
+    """Mark conversations as handed to a worker, unless another dispatcher did it first."""
+    return _undispatched(Conversation.objects.filter(pk__in=ids, status="pending")).update(
+        dispatched_at=timezone.now()
+    )
 
 
 def _cache_is_cold(job: BatchJob) -> bool:
