@@ -10,7 +10,8 @@ BENCH_REDIS_URL ?= redis://127.0.0.1:6379/15
 
 help:
 	@echo "make run        install, create the SQLite database, load the scaffolding, generate 100"
-	@echo "                conversations (offline emulator without ANTHROPIC_API_KEY), start the admin"
+	@echo "                conversations (offline emulator without ANTHROPIC_API_KEY), check them,"
+	@echo "                draw the review sample, export a release under var/releases, start the admin"
 	@echo "make test       install, run the whole suite on SQLite and on PostgreSQL"
 	@echo "make test-sqlite | test-pg | lint | format | bench"
 
@@ -22,11 +23,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-# The main job on the embedded default: SQLite, django-q2's ORM broker, local qcluster workers.
+# The main job on the embedded default (SQLite, django-q2's ORM broker, local qcluster workers):
+# seed, plan 100, generate, check, draw the review sample, export the release.
 run: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_scaffolding
-	$(PY) manage.py generate --count 100 --concurrency 3 --workers 2
+	$(PY) manage.py build_release --count 100 --concurrency 3 --workers 2
 	@if [ -n "$$DJANGO_SUPERUSER_PASSWORD" ]; then \
 	  $(PY) manage.py shell --no-imports -c "from django.contrib.auth import get_user_model as g; import sys; sys.exit(g().objects.filter(is_superuser=True).exists())" \
 	  && $(PY) manage.py createsuperuser --noinput --username "$${DJANGO_SUPERUSER_USERNAME:-admin}" --email "$${DJANGO_SUPERUSER_EMAIL:-admin@localhost}" || true; \
