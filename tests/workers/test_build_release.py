@@ -1,0 +1,72 @@
+"""`manage.py build_release`, the one command behind `make run`: from an empty database to a
+release `datasets` loads, with real qcluster workers."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from exports.models import Release
+from generation.models import BatchJob
+from review.models import Review, ReviewSample
+from tests.workers.conftest import ROOT, database_url
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.workers]
+
+
+def build_release(tmp_path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", "build_release", *args],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DATABASE_URL": database_url(),
+            "ANTHROPIC_API_KEY": "",
+            "EIDATASET_DATA_DIR": str(tmp_path),
+            "CLAUDE_SDK_MAX_RETRIES": "0",
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_one_command_builds_a_release_that_datasets_loads(tmp_path, monkeypatch):
+    result = build_release(tmp_path, "--count", "20", "--workers", "2", "--seed", "5")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    folder = Path(result.stdout.strip().splitlines()[-1])
+    assert folder == tmp_path / "releases" / "emotional-intelligence-20-v1.0"
+    assert "completed: 20/20 completed, 0 failed" in result.stdout
+    assert "Checks: " in result.stdout and "Review sample: " in result.stdout
+    job = BatchJob.objects.get()
+    assert job.status == "completed"
+    sample = ReviewSample.objects.get(batch_job=job)
+    assert Review.objects.filter(sample=sample, reviewer__isnull=True).count() >= 2  # the pool
+    release = Release.objects.get()
+    assert (release.name, release.version, release.status) == (folder.name, "1.0.0", "ready")
+    assert release.conversation_count == 20 and release.sources == {"offline_emulator": 20}
+    for archive in (".zip", ".tar.gz"):
+        assert (folder.parent / f"{folder.name}{archive}").stat().st_size > 0
+
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    from datasets import load_dataset
+
+    cache = str(tmp_path / "hf-cache")
+    chat = load_dataset(str(folder), "chat", cache_dir=cache)
+    assert chat["train"].num_rows + chat["validation"].num_rows == 20
+    pairs = load_dataset("json", data_files=str(folder / "conversations.jsonl"), cache_dir=cache)
+    assert pairs["train"].num_rows == 20
+    assert {row["dataset_metadata"]["conversation_source"] for row in pairs["train"]} == {
+        "offline_emulator"
+    }
+
+    again = build_release(tmp_path, "--count", "20", "--workers", "1", "--no-seed")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert again.stdout.strip().splitlines()[-1].endswith("emotional-intelligence-20-v1.1")
+    assert Release.objects.get(name="emotional-intelligence-20-v1.1").version == "1.1.0"
+    taken = build_release(tmp_path, "--count", "20", "--workers", "1", "--name", folder.name)
+    assert taken.returncode != 0 and "exists already" in taken.stderr
+    assert Release.objects.count() == 2 and BatchJob.objects.count() == 2  # nothing generated
