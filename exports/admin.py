@@ -1,18 +1,22 @@
 """Releases in the admin: build one from a form, read what it holds, publish it to the Hub."""
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from exports.forms import PublishForm, ReleaseForm
 from exports.models import Publication, Release
 from exports.package import ReleaseError, release_paths
+from generation.models import BatchJob
 
 
 class PublicationInline(admin.TabularInline):
@@ -119,7 +123,7 @@ class ReleaseAdmin(admin.ModelAdmin):
         """Build a release from the form (synchronously), then show it."""
         if not self.has_add_permission(request):
             return super().add_view(request, form_url, extra_context)
-        form = ReleaseForm(request.POST or None)
+        form = ReleaseForm(request.POST or None, initial=self._initial_jobs(request))
         if request.method == "POST" and form.is_valid():
             try:
                 release = form.save(request.user)
@@ -141,6 +145,15 @@ class ReleaseAdmin(admin.ModelAdmin):
             "has_view_permission": self.has_view_permission(request),
         }
         return TemplateResponse(request, self.add_form_template, context)
+
+    def _initial_jobs(self, request: HttpRequest) -> dict[str, Any]:
+        """`?jobs=ID,ID` (from the batch jobs' action) ticks those jobs."""
+        ids = [part for part in request.GET.get("jobs", "").split(",") if part]
+        try:
+            jobs = list(BatchJob.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        except ValidationError:  # not UUIDs: nothing ticked
+            jobs = []
+        return {"jobs": jobs} if jobs else {}
 
     @admin.action(description="Publish to the Hub", permissions=("publish",))
     def publish_to_hub(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
@@ -182,3 +195,20 @@ class ReleaseAdmin(admin.ModelAdmin):
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/exports/release/publish.html", context)
+
+
+@admin.action(description="Build a release from the selected jobs")
+def build_release(model_admin: Any, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+    """On the batch jobs' list: open the release form with the selected jobs ticked."""
+    ids = ",".join(str(pk) for pk in queryset.values_list("pk", flat=True))
+    return redirect(f"{reverse('admin:exports_release_add')}?{urlencode({'jobs': ids})}")
+
+
+def _offer_release_action() -> None:
+    """Releases come after generation: this app adds its action to the batch jobs' admin."""
+    batch_admin = admin.site.get_model_admin(BatchJob)
+    if build_release not in batch_admin.actions:
+        batch_admin.actions = (*batch_admin.actions, build_release)
+
+
+_offer_release_action()

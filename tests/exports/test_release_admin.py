@@ -110,3 +110,20 @@ def test_the_publish_action_asks_for_the_repository_then_reports_a_hub_error(
     assert "Not published:" in text
     assert "HF_TOKEN" in text
     assert not release.publications.exists()
+
+
+def test_the_batch_jobs_action_opens_the_release_form_with_those_jobs_ticked(
+    editor_client, job, submit
+):
+    other = submit(3, name="Not this one")
+    response = editor_client.post(
+        reverse("admin:generation_batchjob_changelist"),
+        {"action": "build_release", "_selected_action": [str(job.pk)]},
+    )
+    assert response.status_code == 302
+    assert response.url == f"{reverse(ADD)}?jobs={job.pk}"
+    form = editor_client.get(response.url).context["form"]
+    assert [str(pk) for pk in form.initial["jobs"]] == [str(job.pk)]
+    assert str(other.pk) not in [str(pk) for pk in form.initial["jobs"]]
+    assert editor_client.get(f"{reverse(ADD)}?jobs=not-a-uuid").context["form"].initial == {}
+    assert not Release.objects.exists()  # opening the form builds nothing
