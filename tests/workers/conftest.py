@@ -26,6 +26,25 @@ def database_url() -> str:
     )
 
 
+def manage(tmp_path: Path, command: str, *args: str, **env: str) -> subprocess.CompletedProcess:
+    """Run `manage.py COMMAND ARGS` as an operator would, on the test database, offline."""
+    return subprocess.run(
+        [sys.executable, "manage.py", command, *args],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DATABASE_URL": database_url(),
+            "ANTHROPIC_API_KEY": "",
+            "EIDATASET_DATA_DIR": str(tmp_path),
+            "CLAUDE_SDK_MAX_RETRIES": "0",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
 class Cluster:
     def __init__(self, env: dict[str, str], log: Path) -> None:
         self.log = log

@@ -1,9 +1,7 @@
 """`manage.py build_release`, the one command behind `make run`: from an empty database to a
 release `datasets` loads, with real qcluster workers."""
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,26 +9,13 @@ import pytest
 from exports.models import Release
 from generation.models import BatchJob
 from review.models import Review, ReviewSample
-from tests.workers.conftest import ROOT, database_url
+from tests.workers.conftest import manage
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.workers]
 
 
 def build_release(tmp_path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "manage.py", "build_release", *args],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "DATABASE_URL": database_url(),
-            "ANTHROPIC_API_KEY": "",
-            "EIDATASET_DATA_DIR": str(tmp_path),
-            "CLAUDE_SDK_MAX_RETRIES": "0",
-        },
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return manage(tmp_path, "build_release", *args)
 
 
 def test_one_command_builds_a_release_that_datasets_loads(tmp_path, monkeypatch):

@@ -1,34 +1,18 @@
 """`manage.py generate` as an operator runs it: plan, submit, start qclusters, follow, exit code."""
 
-import os
 import subprocess
-import sys
 
 import pytest
 
 from eidataset.seeding import seed_scaffolding
 from generation.models import BatchJob
-from tests.workers.conftest import ROOT, database_url
+from tests.workers.conftest import manage
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.workers]
 
 
 def generate(tmp_path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "manage.py", "generate", *args],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "DATABASE_URL": database_url(),
-            "ANTHROPIC_API_KEY": "",
-            "EIDATASET_DATA_DIR": str(tmp_path),
-            "CLAUDE_SDK_MAX_RETRIES": "0",
-            **env,
-        },
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return manage(tmp_path, "generate", *args, **env)
 
 
 def test_generate_builds_a_whole_batch_with_local_workers_and_exits_0(tmp_path):
