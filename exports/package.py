@@ -17,12 +17,14 @@ import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any, TextIO
 
 from datasets import Features
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from eidataset.models import ConsultantProfile
@@ -300,9 +302,13 @@ def _write_rows(
 ) -> Composition:
     """The one pass over the conversations: the training rows (JSONL and array), the chat
     split and the metadata CSV, line by line."""
-    validation = validation_ids(conversations.values_list("pk", "tier"), fraction, seed)
+    rows = conversations.prefetch_related(None).values_list("pk", "tier")
+    validation = validation_ids(
+        rows.iterator(chunk_size=settings.RELEASE_CHUNK_SIZE), fraction, seed
+    )
     profiles: dict[Any, dict[str, Any]] = {}
     composition = Composition()
+    related = SharedRelated(conversations)
     (folder / "chat").mkdir()
     with ExitStack() as files:
         out = {key: _open(files, folder / FILES[key]) for key in DATA_FILES_KEYS}
@@ -310,8 +316,9 @@ def _write_rows(
         table.writerow(CSV_COLUMNS)
         out["training_array"].write("[")
         for count, conversation in enumerate(
-            conversations.iterator(chunk_size=settings.RELEASE_CHUNK_SIZE)
+            _streamed(related.queryset, settings.RELEASE_CHUNK_SIZE)
         ):
+            related.attach(conversation)
             _check_turns(conversation)
             pinned = conversation if conversation.prompt_template_id else conversation.batch_job
             prompt = system_prompt(pinned)
@@ -331,8 +338,66 @@ def _write_rows(
             out[f"chat_{split}"].write(_json(chat_record(conversation, prompt)) + "\n")
             table.writerow(_csv_row(conversation, review.verdict))
             composition.add(conversation, len(record["training_pairs"]), split)
+            _release(conversation)
         out["training_array"].write("\n]\n")
     return composition
+
+
+def _streamed(conversations: QuerySet, size: int) -> Iterator[Conversation]:
+    """The conversations a chunk at a time, with the queryset's prefetching done per chunk,
+    each handed over and forgotten in turn.
+
+    QuerySet.iterator(chunk_size) does the same but still holds a whole chunk when it reads
+    the next one (two chunks at once), and every conversation of a chunk until its end.
+    """
+    lookups = conversations._prefetch_related_lookups
+    rows = conversations.prefetch_related(None).iterator(chunk_size=size)
+    while chunk := list(islice(rows, size)):
+        prefetch_related_objects(chunk, *lookups)
+        chunk.reverse()
+        while chunk:
+            yield chunk.pop()
+
+
+class SharedRelated:
+    """The rows a queryset joins onto every conversation (its select_related: the job, the
+    persona, the arc...) loaded once each and shared by all the conversations that point to
+    them, instead of a fresh copy of each, JSON fields parsed again, for every row.
+
+    `queryset` is the given one without the joins; `attach` sets a conversation's related
+    objects, reading a row the first time it is needed. They are few (jobs and scaffolding),
+    so they are kept for the whole pass.
+    """
+
+    def __init__(self, conversations: QuerySet) -> None:
+        joined = conversations.query.select_related
+        if isinstance(joined, dict) and all(not nested for nested in joined.values()):
+            self.names = tuple(joined)
+            self.queryset = conversations.select_related(None)
+        else:  # everything, or joins through joins: keep them as they are
+            self.names = ()
+            self.queryset = conversations
+        self._rows: dict[tuple[str, Any], Any] = {}
+
+    def attach(self, conversation: Conversation) -> None:
+        for name in self.names:
+            field = Conversation._meta.get_field(name)
+            pk = getattr(conversation, field.attname)
+            if pk is None:
+                continue
+            row = self._rows.get((name, pk))
+            if row is None:
+                row = field.related_model._base_manager.get(pk=pk)
+                self._rows[(name, pk)] = row
+            setattr(conversation, name, row)
+
+
+def _release(conversation: Conversation) -> None:
+    """Drop a written conversation's prefetched reviews. Each review points back at its
+    conversation (and the prefetched queryset at it too): a reference cycle that only the
+    cyclic garbage collector frees, which lets thousands of finished conversations, their
+    turns and reviews pile up before it runs. Without the cycle each goes with its chunk."""
+    vars(conversation).pop("_prefetched_objects_cache", None)
 
 
 DATA_FILES_KEYS = ("training", "training_array", "chat_train", "chat_validation", "metadata")

@@ -11,10 +11,12 @@ shingles of the few candidate pairs, whose text is fetched again on demand.
 import hashlib
 import math
 import re
+from array import array
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -125,6 +127,37 @@ def lsh_bands(threshold: float, num_perm: int) -> tuple[int, int]:
     return best
 
 
+class Keys:
+    """The conversations' keys in the order they came, as a list would hold them, but with
+    text keys packed together as UTF-8 (a UUID's 36 characters and an 8-byte offset, instead
+    of a str object of about 85 bytes and its slot in a list); other keys are kept as they are.
+    """
+
+    def __init__(self) -> None:
+        self._text = bytearray()
+        self._ends = array("Q")
+        self._other: dict[int, Hashable] = {}
+
+    def append(self, key: Hashable) -> None:
+        if type(key) is str:
+            self._text += key.encode()
+        else:
+            self._other[len(self._ends)] = key
+        self._ends.append(len(self._text))
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, index: int) -> Hashable:
+        if not -len(self._ends) <= index < len(self._ends):
+            raise IndexError(index)
+        index %= len(self._ends)
+        if index in self._other:
+            return self._other[index]
+        start = self._ends[index - 1] if index else 0
+        return self._text[start : self._ends[index]].decode()
+
+
 @dataclass
 class NearDuplicateIndex:
     """MinHash signatures of conversations, searched with LSH banding for similar pairs."""
@@ -133,7 +166,10 @@ class NearDuplicateIndex:
     num_perm: int = 128
     shingle_size: int = 5
     seed: int = 1
-    keys: list[Hashable] = field(default_factory=list)
+    # Conversations expected: room for that many signatures is made once (more still fit, by
+    # growing the array, which briefly holds it twice and leaves up to half of it unused).
+    expected: int = 0
+    keys: Keys = field(default_factory=Keys)
     _signatures: np.ndarray = field(init=False)  # rows [0, len(keys)) are in use
 
     def __post_init__(self) -> None:
@@ -145,7 +181,8 @@ class NearDuplicateIndex:
         # Multiply-shift hashing: (a * x + b) >> 32 with odd a, one (a, b) per permutation.
         self._a = rng.integers(1, 2**63, self.num_perm, dtype=np.uint64) * np.uint64(2) + 1
         self._b = rng.integers(0, 2**63, self.num_perm, dtype=np.uint64)
-        self._signatures = np.empty((1024, self.num_perm), dtype=np.uint32)
+        rows = self.expected if self.expected > 0 else 1024
+        self._signatures = np.empty((rows, self.num_perm), dtype=np.uint32)
 
     def add(self, key: Hashable, text: str) -> None:
         self.add_ids(key, token_ids(words(text)))
@@ -153,7 +190,8 @@ class NearDuplicateIndex:
     def add_ids(self, key: Hashable, ids: np.ndarray) -> None:
         """Add a conversation given as the token ids of its words, in order."""
         if len(self.keys) == len(self._signatures):  # grow by half: amortised, little slack
-            grown = np.empty((len(self._signatures) * 3 // 2, self.num_perm), dtype=np.uint32)
+            rows = len(self._signatures) * 3 // 2 + 16
+            grown = np.empty((rows, self.num_perm), dtype=np.uint32)
             grown[: len(self.keys)] = self._signatures
             self._signatures = grown
         self._signatures[len(self.keys)] = self.signature(
@@ -302,15 +340,65 @@ def _largest_group(pairs: list[dict[str, Any]]) -> int:
 # --- distinct n-grams ----------------------------------------------------------------------
 
 
+class HashSet:
+    """A set of 64-bit hashes, exact, in 8 bytes per distinct hash plus a bounded buffer.
+
+    New hashes wait in a buffer (duplicates and all); when it is full they are deduplicated
+    and merged into sorted arrays, one per bucket of the hashes' top bits. A merge rewrites one
+    bucket at a time, so beside the set itself only a bucket's worth of memory is ever in use
+    (a single sorted array would need two or three times the whole set while merging).
+    """
+
+    BUCKET_BITS = 6
+    BUFFER = 1 << 16  # hashes waiting to be merged: 512 KiB
+
+    def __init__(self) -> None:
+        self._buckets = [np.empty(0, np.uint64) for _ in range(1 << self.BUCKET_BITS)]
+        self._buffer: list[np.ndarray] = []
+        self._buffered = 0
+
+    def add(self, hashes: np.ndarray) -> None:
+        self._buffer.append(hashes)
+        self._buffered += len(hashes)
+        if self._buffered >= self.BUFFER:
+            self._merge()
+
+    def __len__(self) -> int:
+        self._merge()
+        return sum(len(bucket) for bucket in self._buckets)
+
+    def _merge(self) -> None:
+        if not self._buffered:
+            self._buffer.clear()
+            return
+        new = np.concatenate(self._buffer)
+        self._buffer, self._buffered = [], 0
+        new.sort()
+        new = new[np.r_[True, new[1:] != new[:-1]]]
+        shift = np.uint64(64 - self.BUCKET_BITS)
+        bounds = np.searchsorted(new >> shift, np.arange(len(self._buckets) + 1, dtype=np.uint64))
+        for number, (start, stop) in enumerate(pairwise(bounds)):
+            if start == stop:
+                continue
+            part, bucket = new[start:stop], self._buckets[number]
+            where = np.searchsorted(bucket, part)
+            known = where < len(bucket)
+            known[known] = bucket[where[known]] == part[known]
+            if not known.all():
+                self._buckets[number] = np.insert(bucket, where[~known], part[~known])
+
+
 @dataclass
 class DistinctNgrams:
-    """Distinct-n (Li et al., 2016): distinct n-grams over all n-grams, corpus-wide."""
+    """Distinct-n (Li et al., 2016): distinct n-grams over all n-grams, corpus-wide.
+
+    Exact (up to 64-bit hash collisions), so the memory is that of the distinct n-grams:
+    8 bytes each (see HashSet), plus a fixed buffer.
+    """
 
     orders: tuple[int, ...] = (1, 2)
     totals: Counter = field(default_factory=Counter)
-    _seen: dict[int, np.ndarray] = field(default_factory=dict)
-    _pending: dict[int, list[np.ndarray]] = field(default_factory=dict)
-    _pending_size: Counter = field(default_factory=Counter)
+    _seen: dict[int, HashSet] = field(default_factory=dict)
 
     def add(self, *texts: str) -> None:
         """Texts (one conversation's replies, say); n-grams do not cross from one to the next."""
@@ -323,19 +411,10 @@ class DistinctNgrams:
                 [np.empty(0, np.uint64)] + [ngram_hashes(ids, n) for ids in texts if len(ids) >= n]
             )
             self.totals[n] += len(hashes)
-            self._pending.setdefault(n, []).append(hashes)
-            self._pending_size[n] += len(hashes)
-            if self._pending_size[n] > 200_000:
-                self._compact(n)
-
-    def _compact(self, n: int) -> None:
-        parts = [self._seen.get(n, np.empty(0, np.uint64)), *self._pending.pop(n, [])]
-        self._seen[n] = np.unique(np.concatenate(parts))
-        self._pending_size[n] = 0
+            self._seen.setdefault(n, HashSet()).add(hashes)
 
     def distinct(self, n: int) -> int:
-        self._compact(n)
-        return len(self._seen[n])
+        return len(self._seen.get(n, ()))
 
     def figures(self) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -400,6 +479,7 @@ class DiversityTracker:
     threshold: float = 0.8
     num_perm: int = 128
     shingle_size: int = 5
+    expected: int = 0  # conversations, if known: sizes the signature array once
     index: NearDuplicateIndex = field(init=False)
     elena: DistinctNgrams = field(default_factory=DistinctNgrams)
     client: DistinctNgrams = field(default_factory=DistinctNgrams)
@@ -407,7 +487,9 @@ class DiversityTracker:
     openings: Counter = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
-        self.index = NearDuplicateIndex(self.threshold, self.num_perm, self.shingle_size)
+        self.index = NearDuplicateIndex(
+            self.threshold, self.num_perm, self.shingle_size, expected=self.expected
+        )
 
     def add(self, key: Hashable, turns: Sequence[Turn]) -> int:
         """Take in one conversation; returns how many words it has (the client's and Elena's).

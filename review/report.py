@@ -82,6 +82,7 @@ class Tally:
     """Running counters over completed conversations, fed one row at a time."""
 
     threshold: float
+    expected: int = 0  # conversations, if known (sizes the near-duplicate signatures once)
     total: int = 0
     unchecked: Examples = field(default_factory=Examples)
     outcomes: Counter = field(default_factory=Counter)
@@ -104,6 +105,7 @@ class Tally:
             threshold=settings.NEAR_DUPLICATE_THRESHOLD,
             num_perm=settings.NEAR_DUPLICATE_NUM_PERM,
             shingle_size=settings.NEAR_DUPLICATE_SHINGLE_WORDS,
+            expected=self.expected,
         )
 
     def add(self, row: Mapping[str, Any]) -> None:
@@ -188,11 +190,17 @@ def _mean(total: float, count: int, places: int) -> float | None:
     return round(total / count, places) if count else None
 
 
-def completed_rows(conversations: QuerySet) -> Iterator[dict[str, Any]]:
-    rows = conversations.filter(status=Conversation.Status.COMPLETED).order_by(
+def completed(conversations: QuerySet) -> QuerySet:
+    return conversations.filter(status=Conversation.Status.COMPLETED).order_by(
         "batch_job_id", "sequence_number"
     )
-    return rows.values(*FIELDS).iterator(chunk_size=CHUNK_SIZE)
+
+
+def completed_rows(conversations: QuerySet) -> Iterator[dict[str, Any]]:
+    """The completed conversations' FIELDS as dicts, streamed a chunk at a time (without the
+    caller's prefetching, which cannot apply to dicts)."""
+    rows = completed(conversations).prefetch_related(None).values(*FIELDS)
+    return rows.iterator(chunk_size=CHUNK_SIZE)
 
 
 def texts_for(keys: list[Hashable]) -> Iterable[tuple[Hashable, str]]:
@@ -383,7 +391,7 @@ def _label_pairs(near: dict[str, Any]) -> None:
 
 def build_report(conversations: QuerySet, *, name: str) -> dict[str, Any]:
     """The quality report of the completed conversations in `conversations`."""
-    tally = Tally(threshold=settings.QUALITY_THRESHOLD)
+    tally = Tally(threshold=settings.QUALITY_THRESHOLD, expected=completed(conversations).count())
     for row in completed_rows(conversations):
         tally.add(row)
     diversity = tally.diversity.figures(texts_for)

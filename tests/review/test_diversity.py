@@ -278,3 +278,37 @@ def test_more_close_pairs_than_are_checked_exactly_are_still_counted():
     assert 70 * 69 // 2 > MAX_EXACT_PAIRS
     assert found["largest_group"] == 70
     assert found["complete"] is False
+
+
+def test_the_hash_set_counts_exactly_what_numpy_unique_counts():
+    """Many merges, repeated hashes, all 64 buckets and the top bit: the same count."""
+    import numpy as np
+
+    from review.diversity import HashSet
+
+    rng = np.random.default_rng(3)
+    hashes = HashSet()
+    seen: list[np.ndarray] = []
+    for _ in range(40):
+        block = rng.integers(0, 2**64 - 1, size=9_000, dtype=np.uint64, endpoint=True)
+        block[: len(block) // 3] = block[: len(block) // 3] % 5_000  # many repeats
+        if seen:
+            block[-100:] = seen[-1][:100]  # and repeats across merges
+        hashes.add(block)
+        seen.append(block)
+    assert len(hashes) == len(np.unique(np.concatenate(seen)))
+    assert len(hashes) == len(hashes)  # counting merges the buffer and changes nothing
+
+
+def test_keys_give_back_what_was_appended_in_order():
+    from review.diversity import Keys
+
+    given = ["3f2c…", 17, "", ("tuple", 1), "ünïcode-ключ", "0" * 36]
+    keys = Keys()
+    for key in given:
+        keys.append(key)
+    assert len(keys) == len(given)
+    assert [keys[i] for i in range(len(keys))] == given
+    assert keys[-1] == given[-1]
+    with pytest.raises(IndexError):
+        keys[len(given)]
