@@ -374,4 +374,8 @@ class PromptTemplate(Versioned):
         return f"{self.template_key} prompt (v{self.version})"
 
     def render(self, **context: Any) -> str:
-        return _TEMPLATE_ENGINE.from_string(self.body).render(Context(context, autoescape=False)).strip()
+        return (
+            _TEMPLATE_ENGINE.from_string(self.body)
+            .render(Context(context, autoescape=False))
+            .strip()
+        )
