@@ -169,6 +169,6 @@ def test_scaffolding_querysets_select_the_active_rows():
 def test_a_prompt_template_is_plain_text_not_html():
     """The prompt goes to Claude as it is: quotes and ampersands are not HTML-escaped."""
     template = PromptTemplate(
-        template_key="system", body="Say \"it's {{ consultant.name }}\" & <mean> it."
+        template_key="system", body='Say "it\'s {{ consultant.name }}" & <mean> it.'
     )
-    assert template.render(consultant=profile()) == "Say \"it's Elena Morales, CFP\" & <mean> it."
+    assert template.render(consultant=profile()) == 'Say "it\'s Elena Morales, CFP" & <mean> it.'
