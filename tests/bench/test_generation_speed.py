@@ -48,8 +48,12 @@ def run(start_cluster, settings, concurrency: int, clusters: int, **env: str) ->
     settings.GENERATION_INLINE = False
     settings.EMULATOR_LATENCY_SECONDS = LATENCY
     seed_scaffolding()
+    # Workers as an operator runs them: DEBUG off (Django then keeps no log of every query),
+    # with the same secret key as this process, which signs the tasks it queues.
+    production = {"DEBUG": "false", "SECRET_KEY": settings.SECRET_KEY}
     started = [
-        start_cluster(workers=concurrency, Q_LOG_LEVEL="INFO", **env) for _ in range(clusters)
+        start_cluster(workers=concurrency, Q_LOG_LEVEL="INFO", **production, **env)
+        for _ in range(clusters)
     ]
     for cluster in started:
         wait_until_ready(cluster)
