@@ -113,9 +113,12 @@ class Emulator:
         self._minute = RateWindow()
 
     def handle(self, request: httpx2.Request) -> httpx2.Response:
-        if self.latency:
-            time.sleep(self.latency)
+        """Answer after `latency` seconds in all, as the API's response time includes writing
+        the reply: the time spent writing it here is part of the wait, not added to it."""
+        began = time.monotonic()
         response, outcome = self._answer(request)
+        if self.latency:
+            time.sleep(max(0.0, self.latency - (time.monotonic() - began)))
         if self.request_log:
             append_request_log(self.request_log, _log_entry(request, response, outcome))
         return response
