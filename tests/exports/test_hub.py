@@ -189,7 +189,7 @@ def test_the_file_list_comes_from_sha256sums_when_the_release_records_none(hub, 
 
 
 def test_a_rejected_token_is_a_clear_error_and_records_nothing(hub, release, monkeypatch):
-    monkeypatch.setenv("HF_TOKEN", "hf_thisTokenIsNotValidAnywhere000000")
+    monkeypatch.setenv("HF_TOKEN", "hf_test-thisTokenIsNotValidAnywhere000000")
 
     with pytest.raises(PublishError, match=r"rejected the token \(401") as failure:
         publish(release, REPO)
@@ -320,10 +320,10 @@ def test_an_unreachable_hub_is_a_clear_error(release, monkeypatch):
 
 def test_the_endpoint_and_token_arguments_override_the_environment(release, monkeypatch):
     monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")
-    monkeypatch.setenv("HF_TOKEN", "hf_environmentTokenNotTheOneToUse00")
-    with serve_hub(HubStandIn(token="hf_argumentToken0123456789abcdefgh")) as hub:
+    monkeypatch.setenv("HF_TOKEN", "hf_test-environmentTokenNotTheOneToUse00")
+    with serve_hub(HubStandIn(token="hf_test-argumentToken0123456789abcdefgh")) as hub:
         publication = publish(
-            release, REPO, token="hf_argumentToken0123456789abcdefgh", endpoint=hub.base_url
+            release, REPO, token="hf_test-argumentToken0123456789abcdefgh", endpoint=hub.base_url
         )
 
     assert publication.endpoint == hub.base_url
@@ -442,7 +442,7 @@ def test_the_token_never_appears_in_logs_errors_or_the_database(
     publish(release, REPO)
 
     hub.echo_token = True  # a Hub that repeats the offered credentials in its error message
-    wrong = "hf_recognisableWrongToken99887766554433"
+    wrong = "hf_test-recognisableWrongToken99887766554433"
     monkeypatch.setenv("HF_TOKEN", wrong)
     with pytest.raises(PublishError) as failure:
         publish(make_release(tmp_path, version="2.0.0", variant="d"), REPO)

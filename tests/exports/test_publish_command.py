@@ -134,7 +134,7 @@ def test_the_token_appears_nowhere_in_the_command_output_or_logs(
 ):
     caplog.set_level(logging.DEBUG)
     published = run(release.name, "--repo", REPO)
-    wrong = "hf_commandLineWrongToken1122334455667788"
+    wrong = "hf_test-commandLineWrongToken1122334455667788"
     monkeypatch.setenv("HF_TOKEN", wrong)
     hub.echo_token = True
 
