@@ -24,9 +24,10 @@ from django.utils import timezone
 from eidataset.models import EmotionalArc
 from generation.models import Conversation
 from review.checklist import APPROVED, APPROVED_WITH_NOTES, REJECTED
-from review.diversity import DiversityTracker, concerns, conversation_text
+from review.diversity import DiversityTracker, concerns
 from review.models import Review
 from review.scoring import primary_emotion
+from review.text_hashes import conversation_text
 
 CHUNK_SIZE = 200
 LOW_KAPPA = 0.4  # Landis and Koch: below 0.41 agreement is at best "fair"

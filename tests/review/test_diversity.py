@@ -8,14 +8,12 @@ import pytest
 from review.diversity import (
     DistinctNgrams,
     DiversityTracker,
-    NearDuplicateIndex,
     concerns,
-    conversation_text,
-    lsh_bands,
     normalised_entropy,
-    shingles,
     strategy_spread,
 )
+from review.near_duplicates import NearDuplicateIndex, lsh_bands
+from review.text_hashes import conversation_text, shingles
 
 VOCABULARY = [
     f"{a}{b}"
@@ -268,7 +266,7 @@ def test_the_tracker_signs_the_same_words_the_exact_check_reads_again():
 
 def test_more_close_pairs_than_are_checked_exactly_are_still_counted():
     """70 copies of one conversation: 2,415 pairs, more than MAX_EXACT_PAIRS are checked exactly."""
-    from review.diversity import MAX_EXACT_PAIRS
+    from review.near_duplicates import MAX_EXACT_PAIRS
 
     texts = {f"copy-{i}": text(7) for i in range(70)}
     index = NearDuplicateIndex()
@@ -301,7 +299,7 @@ def test_the_hash_set_counts_exactly_what_numpy_unique_counts():
 
 
 def test_keys_give_back_what_was_appended_in_order():
-    from review.diversity import Keys
+    from review.near_duplicates import Keys
 
     given = ["3f2c…", 17, "", ("tuple", 1), "ünïcode-ключ", "0" * 36]
     keys = Keys()
