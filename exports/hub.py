@@ -13,12 +13,8 @@ import hashlib
 import logging
 import os
 import re
-import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
-from typing import Any
+from pathlib import Path
 
 import httpx2
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -39,37 +35,18 @@ from huggingface_hub.errors import (
 from huggingface_hub.hf_api import RepoFile
 from huggingface_hub.utils import parse_ratelimit_headers, validate_repo_id
 
+from exports.archives import BLOCK
 from exports.models import Publication, Release
+from exports.redaction import hidden_from_logs, scrub
+from exports.release_files import PublishError, ReleaseFile, release_files
 
 logger = logging.getLogger(__name__)
 
 REPO_TYPE = "dataset"
-CHECKSUMS = "SHA256SUMS"
 # Files the Hub itself manages in every repo; they are neither uploaded nor deleted.
 HUB_MANAGED = frozenset({".gitattributes"})
 REPO_ID_SHAPE = re.compile(r"[^/\s]+/[^/\s]+")
-SHA256 = re.compile(r"[0-9a-f]{64}")
 VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+_-]{0,38}")  # a valid git tag once prefixed by v
-HASH_CHUNK = 1 << 20
-
-
-class PublishError(Exception):
-    """A release could not be published; the message says why, in the editor's words.
-
-    `permanent` is False when trying again later may succeed (rate limit, network, Hub outage);
-    `retry_after` is the Hub's wait in seconds when it gave one."""
-
-    def __init__(self, message: str, *, permanent: bool = True, retry_after: int | None = None):
-        super().__init__(message)
-        self.permanent = permanent
-        self.retry_after = retry_after
-
-
-@dataclass(frozen=True)
-class ReleaseFile:
-    path: str  # relative to the release folder, "/"-separated
-    size: int
-    sha256: str
 
 
 @dataclass(frozen=True)
@@ -188,138 +165,11 @@ def check_repo_id(repo_id: str) -> None:
         raise PublishError(f"Repository id {repo_id!r} is not valid on the Hub: {err}") from None
 
 
-def release_files(release: Release) -> list[ReleaseFile]:
-    """The files to upload, each checked against the release's recorded size and SHA-256.
-
-    The list is `release.files`, or the folder's SHA256SUMS when that is empty; SHA256SUMS goes
-    up too (it does not list itself), after checking it agrees with the list."""
-    if release.status != Release.Status.READY:
-        raise PublishError(
-            f"Release {release.name} is not ready (status: {release.status}); "
-            "only a finished release can be published."
-        )
-    folder = Path(release.folder) if release.folder else None
-    if folder is None or not folder.is_dir():
-        raise PublishError(f"Release {release.name}'s folder {release.folder!r} does not exist.")
-    recorded = recorded_files(release, folder)
-    checksums = folder / CHECKSUMS
-    if CHECKSUMS not in recorded and checksums.is_file():
-        check_checksums_agree(release, folder, recorded)
-        recorded[CHECKSUMS] = ReleaseFile(CHECKSUMS, checksums.stat().st_size, sha256_of(checksums))
-    on_disk = sorted(folder_paths(folder))
-    unlisted = [path for path in on_disk if path not in recorded]
-    if unlisted:
-        raise PublishError(
-            f"Release {release.name}'s folder holds files the release does not list: "
-            f"{', '.join(unlisted[:5])}."
-        )
-    for entry in recorded.values():
-        check_file(release, folder, entry)
-    return sorted(recorded.values(), key=lambda entry: entry.path)
-
-
-def recorded_files(release: Release, folder: Path) -> dict[str, ReleaseFile]:
-    if release.files:
-        entries = [parse_recorded(release, item) for item in release.files]
-    else:
-        checksums = folder / CHECKSUMS
-        if not checksums.is_file():
-            raise PublishError(
-                f"Release {release.name} records no files and its folder has no {CHECKSUMS}: "
-                "nothing to check the upload against."
-            )
-        entries = [
-            ReleaseFile(
-                path, (folder / path).stat().st_size if (folder / path).is_file() else -1, sha
-            )
-            for path, sha in parse_checksums(release, checksums.read_text(encoding="utf-8"))
-        ]
-    recorded: dict[str, ReleaseFile] = {}
-    for entry in entries:
-        if entry.path in recorded:
-            raise PublishError(f"Release {release.name} lists {entry.path} twice.")
-        recorded[entry.path] = entry
-    if not recorded:
-        raise PublishError(f"Release {release.name} has no files to publish.")
-    return recorded
-
-
-def parse_recorded(release: Release, item: object) -> ReleaseFile:
-    if not isinstance(item, dict) or not {"path", "bytes", "sha256"} <= item.keys():
-        raise PublishError(
-            f"Release {release.name} has a malformed file entry {item!r} "
-            "(expected {path, bytes, sha256})."
-        )
-    path = safe_path(release, item["path"])
-    sha = str(item["sha256"]).lower()
-    if not SHA256.fullmatch(sha) or not isinstance(item["bytes"], int):
-        raise PublishError(f"Release {release.name} records a bad size or SHA-256 for {path}.")
-    return ReleaseFile(path, item["bytes"], sha)
-
-
-def parse_checksums(release: Release, text: str) -> list[tuple[str, str]]:
-    """`sha256sum` lines: '<hex>  <path>' (or '<hex> *<path>' in binary mode)."""
-    pairs = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        match = re.fullmatch(r"([0-9a-fA-F]{64}) [ *](.+)", line)
-        if match is None:
-            raise PublishError(f"Release {release.name}'s {CHECKSUMS} line {number} is malformed.")
-        pairs.append((safe_path(release, match.group(2)), match.group(1).lower()))
-    return pairs
-
-
-def safe_path(release: Release, path: object) -> str:
-    """A relative path inside the folder; anything that could climb out of it is refused."""
-    text = str(path).replace("\\", "/")
-    pure = PurePosixPath(text)
-    if not text or pure.is_absolute() or ".." in pure.parts or text != pure.as_posix():
-        raise PublishError(f"Release {release.name} lists an unsafe file path {path!r}.")
-    return text
-
-
-def check_checksums_agree(release: Release, folder: Path, recorded: dict[str, ReleaseFile]) -> None:
-    listed = dict(parse_checksums(release, (folder / CHECKSUMS).read_text(encoding="utf-8")))
-    expected = {path: entry.sha256 for path, entry in recorded.items()}
-    if listed != expected:
-        differing = sorted(set(listed.items()) ^ set(expected.items()))
-        raise PublishError(
-            f"Release {release.name}'s {CHECKSUMS} disagrees with its recorded files "
-            f"(first difference: {differing[0][0]})."
-        )
-
-
-def check_file(release: Release, folder: Path, entry: ReleaseFile) -> None:
-    path = folder / entry.path
-    if not path.is_file():
-        raise PublishError(f"Release {release.name} is missing {entry.path} in its folder.")
-    if path.stat().st_size != entry.size or sha256_of(path) != entry.sha256:
-        raise PublishError(
-            f"Release {release.name}'s {entry.path} does not match its recorded SHA-256: "
-            "the folder changed since the release was built; rebuild it."
-        )
-
-
-def folder_paths(folder: Path) -> Iterable[str]:
-    for path in folder.rglob("*"):
-        if path.is_file():
-            yield path.relative_to(folder).as_posix()
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(HASH_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def git_blob_sha1(path: Path) -> str:
     """The id git, and so the Hub, gives a file stored as a regular (non-LFS) blob."""
     digest = hashlib.sha1(b"blob %d\0" % path.stat().st_size)
     with path.open("rb") as handle:
-        while chunk := handle.read(HASH_CHUNK):
+        while chunk := handle.read(BLOCK):
             digest.update(chunk)
     return digest.hexdigest()
 
@@ -488,43 +338,3 @@ def retry_after_seconds(response: httpx2.Response | None) -> int | None:
         return int(ratelimit.reset_in_seconds)
     seconds = (response.headers.get("Retry-After") or "").strip()
     return int(seconds) if seconds.isdigit() else None
-
-
-def scrub(message: str, token: str) -> str:
-    return message.replace(token, "[token]") if token else message
-
-
-# The HTTP libraries log response headers at DEBUG; should a Hub ever repeat the credentials
-# there, the token must still not reach a log record. While a publication runs, every record's
-# text is scrubbed of its token.
-_hidden: list[str] = []
-_hidden_lock = threading.Lock()
-_make_record = logging.getLogRecordFactory()
-
-
-def _scrubbed_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
-    record = _make_record(*args, **kwargs)
-    if _hidden:
-        try:
-            message = record.getMessage()
-        except (TypeError, ValueError):
-            return record
-        for token in list(_hidden):
-            if token in message:
-                message = scrub(message, token)
-                record.msg, record.args = message, None
-    return record
-
-
-logging.setLogRecordFactory(_scrubbed_record)
-
-
-@contextmanager
-def hidden_from_logs(token: str) -> Iterator[None]:
-    with _hidden_lock:
-        _hidden.append(token)
-    try:
-        yield
-    finally:
-        with _hidden_lock:
-            _hidden.remove(token)
