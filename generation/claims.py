@@ -11,15 +11,18 @@ import random
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from generation.claude import ClaudeError, ConversationReply, Usage
 from generation.models import BatchJob, Conversation, GenerationAttempt
 from generation.pricing import cost_of
+from generation.querysets import reservation_expiry
 from generation.signals import conversation_completed
 
 log = logging.getLogger(__name__)
@@ -33,58 +36,159 @@ class Claim:
     owner: str
 
 
+@dataclass(frozen=True)
+class Stored:
+    """What storing a reply did: whether the reply was kept (False: the conversation had been
+    finished elsewhere and the reply was only charged), and the conversation the same worker
+    took next in the slot it freed, if it asked for one and the job had one to give."""
+
+    kept: bool
+    successor: Claim | None = None
+
+
 def live_claims(job: BatchJob) -> int:
-    return job.conversations.filter(
-        status=Status.GENERATING, lease_expires_at__gt=timezone.now()
-    ).count()
+    return job.conversations.live().count()
 
 
 def claim(conversation: Conversation | str, owner: str) -> Claim | None:
     """Take the conversation (a loaded row, or its id) for `owner`, or None if it is not ours
-    to take right now. A loaded row is not read again: the conditional UPDATE below takes it
-    only if it is still pending with the attempt count it was read with."""
+    to take right now. A loaded row is not read again: the conditional UPDATEs below take it
+    only if it is still pending with the attempt count it was read with.
+
+    A conversation reserved for a worker (by dispatch or take_next, under the job's lock and
+    within its concurrency) already holds its slot: claiming it turns the reservation into a
+    lease with one UPDATE, conditional on the same reservation and on the job still running
+    without a budget cap. Anything else - no reservation or an expired one, a budget cap to
+    check, a job paused meanwhile - is decided under the job's lock."""
+    if not isinstance(conversation, Conversation):
+        conversation = (
+            Conversation.objects.filter(pk=conversation, status=Status.PENDING).order_by().first()
+        )
+    if conversation is None or conversation.status != Status.PENDING:
+        return None
+    reserved = conversation.dispatched_at
+    if reserved is not None and reserved > reservation_expiry():
+        running = BatchJob.objects.filter(
+            pk=OuterRef("batch_job_id"), status__in=BatchJob.ACTIVE, budget_cap__isnull=True
+        )
+        if _take(conversation, owner, Exists(running), dispatched_at=reserved):
+            loaded = Conversation.batch_job.is_cached(conversation)
+            if not loaded or conversation.batch_job.status == BatchJob.Status.PENDING:
+                BatchJob(pk=conversation.batch_job_id).start()  # conditional: once per job
+            return _begin_attempt(conversation, owner)
     with transaction.atomic():
-        if not isinstance(conversation, Conversation):
-            conversation = (
-                Conversation.objects.filter(pk=conversation, status=Status.PENDING)
-                .order_by()
-                .first()
-            )
-        if conversation is None or conversation.status != Status.PENDING:
-            return None
-        conversation_id = conversation.pk
         job = BatchJob.objects.select_for_update().get(pk=conversation.batch_job_id)
         if job.status not in BatchJob.ACTIVE or not _affordable(job):
-            _undispatch(conversation_id)
+            _undispatch(conversation.pk)
             return None
-        if live_claims(job) >= job.concurrency:
-            _undispatch(conversation_id)
+        # The job's other slots: live claims and reservations not yet claimed.
+        if job.conversations.in_flight().exclude(pk=conversation.pk).count() >= job.concurrency:
+            _undispatch(conversation.pk)
             return None
-        now = timezone.now()
-        changes = {
-            "status": Status.GENERATING,
-            "lease_owner": owner,
-            "lease_expires_at": now + timedelta(seconds=settings.GENERATION_LEASE_SECONDS),
-            "attempts": conversation.attempts + 1,
-            "dispatched_at": None,
-            "started_at": now,
-        }
-        # The attempt count in the WHERE makes the UPDATE conditional on what we read.
-        taken = Conversation.objects.filter(
-            pk=conversation_id, status=Status.PENDING, attempts=conversation.attempts
-        ).update(**changes)
-        if not taken:
+        if not _take(conversation, owner):
             return None
         if job.status == BatchJob.Status.PENDING:
             job.start()
-    # Recorded before the call but after the job row's lock is released: a worker that dies in
-    # between leaves a lease that expires, and no call was made.
-    for name, value in changes.items():
-        setattr(conversation, name, value)
+    return _begin_attempt(conversation, owner)
+
+
+def _take(conversation: Conversation, owner: str, *conditions: Any, **lookups: Any) -> bool:
+    """Pending -> generating with a lease for `owner`, only if the row is still as we read it
+    (the attempt count in the WHERE) and meets any further conditions; the loaded object
+    gets the same changes."""
+    now = timezone.now()
+    changes = {
+        "status": Status.GENERATING,
+        "lease_owner": owner,
+        "lease_expires_at": now + timedelta(seconds=settings.GENERATION_LEASE_SECONDS),
+        "attempts": conversation.attempts + 1,
+        "dispatched_at": None,
+        "started_at": now,
+    }
+    taken = Conversation.objects.filter(
+        *conditions,
+        pk=conversation.pk,
+        status=Status.PENDING,
+        attempts=conversation.attempts,
+        **lookups,
+    ).update(**changes)
+    if taken:
+        for name, value in changes.items():
+            setattr(conversation, name, value)
+    return bool(taken)
+
+
+def _begin_attempt(conversation: Conversation, owner: str) -> Claim:
+    """Recorded before the call but after the claiming transaction (and any lock on the job
+    row) has ended: a worker that dies in between leaves a lease that expires, and no call
+    was made."""
     attempt = GenerationAttempt.objects.create(
         conversation=conversation, number=conversation.attempts, worker=owner
     )
     return Claim(conversation=conversation, attempt=attempt, owner=owner)
+
+
+def _successor(job: BatchJob, owner: str) -> Conversation | None:
+    """Inside the transaction that stores a reply: take the job's next due conversation for
+    the same worker, in the slot the stored one frees, so the worker goes straight on.
+
+    The job row is held with a shared lock: workers handing over slots do not wait for each
+    other (each keeps the job's count of live claims where it was), while a claim of a fresh
+    slot, a pause, a cancel or an edit of the job (which lock the row exclusively) waits for
+    them and is seen by the next one. Anything unusual - the job not running, a budget cap to
+    check, a higher-priority job waiting, fewer slots than claims - gives no successor, and
+    the worker goes back to the general path (take_next, then claim)."""
+    state = _shared_state(job.pk)
+    if state is None:
+        return None
+    status, concurrency, budget_cap, outranked, live = state
+    if status != BatchJob.Status.IN_PROGRESS or budget_cap is not None or outranked:
+        return None
+    if live >= concurrency:  # the job's concurrency was lowered meanwhile
+        return None
+    candidate = (
+        job.conversations.pending()
+        .undispatched()
+        .due(timezone.now())
+        .select_related(
+            "persona", "emotional_arc", "training_topic", "edge_case", "chunk__document"
+        )
+        .select_for_update(skip_locked=True, of=("self",))
+        .first()
+    )
+    if candidate is None or not _take(candidate, owner):
+        return None
+    candidate.batch_job = job
+    return candidate
+
+
+def _shared_state(job_id: Any) -> tuple | None:
+    """In one query: the job's status, concurrency and budget cap, whether an active job of
+    higher priority exists, and how many live claims the job has; the job row read under a
+    shared lock where the database has one (SQLite's IMMEDIATE transactions serialise
+    writers already). Django locks rows only exclusively, hence the clause added by hand."""
+    live = (
+        Conversation.objects.filter(batch_job=OuterRef("pk"))
+        .live()
+        .order_by()
+        .values("batch_job")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    outranking = BatchJob.objects.filter(
+        status__in=BatchJob.ACTIVE, priority__gt=OuterRef("priority")
+    )
+    query = (
+        BatchJob.objects.filter(pk=job_id)
+        .order_by()
+        .annotate(outranked=Exists(outranking), live=Coalesce(Subquery(live), 0))
+        .values_list("status", "concurrency", "budget_cap", "outranked", "live")
+    )
+    sql, params = query.query.sql_with_params()
+    lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(sql + lock, params)
+        return cursor.fetchone()
 
 
 def _undispatch(conversation_id: str) -> None:
@@ -106,10 +210,12 @@ def _affordable(job: BatchJob) -> bool:
     return False
 
 
-def store_reply(claim: Claim, reply: ConversationReply) -> bool:
-    """Complete the conversation with `reply`; False if it was already finished elsewhere."""
+def store_reply(claim: Claim, reply: ConversationReply, then_claim_next: bool = False) -> Stored:
+    """Complete the conversation with `reply` (unless it was already finished elsewhere), and,
+    with `then_claim_next`, take the job's next conversation in the same transaction."""
     cost = cost_of(reply.usage, reply.model)
     job = claim.conversation.batch_job
+    following = None
     with transaction.atomic():
         _close_attempt(claim.attempt, "ok", reply.usage, cost, reply.request_id, "")
         stored = (
@@ -136,9 +242,13 @@ def store_reply(claim: Claim, reply: ConversationReply) -> bool:
             log.warning(
                 "Conversation %s was already finished; reply discarded", claim.conversation.pk
             )
-    # After the commit, not inside it: two workers storing a job's last two conversations at
-    # once would each still see the other's as generating, and neither would end the job.
-    job.finish_if_done()
+        elif then_claim_next:
+            following = _successor(job, claim.owner)
+    if following is None:
+        # After the commit, not inside it: two workers storing a job's last two conversations
+        # at once would each still see the other's as generating, and neither would end the job.
+        job.finish_if_done()
+    successor = following and _begin_attempt(following, claim.owner)
     if stored:
         conversation = claim.conversation
         conversation.status, conversation.turns = Status.COMPLETED, reply.turns
@@ -148,7 +258,7 @@ def store_reply(claim: Claim, reply: ConversationReply) -> bool:
         conversation_completed.send(
             sender=Conversation, conversation_id=conversation.pk, conversation=conversation
         )
-    return bool(stored)
+    return Stored(kept=bool(stored), successor=successor)
 
 
 def record_error(claim: Claim, error: ClaudeError) -> str:

@@ -13,7 +13,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from generation.claims import expire_leases
@@ -43,26 +42,27 @@ def dispatch() -> int:
         _local.dispatching = False
 
 
-def take_next() -> str | None:
-    """Reserve one conversation for the calling worker to write itself, by priority.
+def inline_dispatching() -> bool:
+    """True inside an inline dispatch loop (GENERATION_INLINE), which hands out the work
+    itself, one conversation per call."""
+    return getattr(_local, "dispatching", False)
 
-    The worker has just freed its own slot, so this takes no lock on the job: it reads the
-    room without one and reserves a candidate with a conditional UPDATE. When two workers race
-    past a job's concurrency, the claim (which does hold the job's lock) turns one away.
-    """
-    if getattr(_local, "dispatching", False):
-        return None  # inline: the dispatch loop hands out the work
+
+def take_next() -> str | None:
+    """Reserve one conversation for the calling worker to write itself, by priority, as
+    dispatch reserves them: under the job's lock, within its concurrency (a claim of a fresh
+    reservation then takes no lock)."""
+    if inline_dispatching():
+        return None  # the dispatch loop hands out the work
     if settings.GENERATION_MAX_IN_FLIGHT and (
         _in_flight(Conversation.objects.all()) >= settings.GENERATION_MAX_IN_FLIGHT
     ):
         return None
     jobs = BatchJob.objects.filter(status__in=BatchJob.ACTIVE).order_by("-priority", "created_at")
     for job in jobs:
-        if _cache_is_cold(job) or _in_flight(job.conversations.all()) >= job.concurrency:
-            continue
-        for candidate in _candidates(job, 3):
-            if _mark_dispatched([candidate]):
-                return str(candidate)
+        reserved = _reserve(job, 1)
+        if reserved:
+            return reserved[0]
     return None
 
 
@@ -84,16 +84,7 @@ def _dispatch_round(limit: int | None = None) -> list[str]:
 
 
 def _in_flight(conversations) -> int:
-    now = timezone.now()
-    return conversations.filter(
-        Q(status=Conversation.Status.GENERATING, lease_expires_at__gt=now)
-        | Q(status=Conversation.Status.PENDING, dispatched_at__gt=now - _stale())
-    ).count()
-
-
-def _stale() -> timedelta:
-    """A queued conversation no worker has claimed by then is queued again."""
-    return timedelta(seconds=settings.GENERATION_LEASE_SECONDS)
+    return conversations.in_flight().count()
 
 
 @transaction.atomic
@@ -112,28 +103,21 @@ def _reserve(job: BatchJob, room: int | None) -> list[str]:
     return [str(pk) for pk in candidates]
 
 
-def _undispatched(conversations):
-    now = timezone.now()
-    return conversations.filter(
-        Q(dispatched_at__isnull=True) | Q(dispatched_at__lte=now - _stale())
-    )
-
-
 def _candidates(job: BatchJob, count: int) -> list:
     """Up to `count` pending conversations of the job that no worker was handed, due first."""
     soon = timezone.now() + timedelta(seconds=settings.GENERATION_MAX_BACKOFF_SECONDS)
     return list(
-        _undispatched(job.conversations.pending())
-        .filter(Q(not_before__isnull=True) | Q(not_before__lte=soon))
-        .order_by("not_before", "sequence_number")
-        .values_list("pk", flat=True)[:count]
+        job.conversations.pending().undispatched().due(soon).values_list("pk", flat=True)[:count]
     )
 
 
 def _mark_dispatched(ids: list) -> int:
     """Mark conversations as handed to a worker, unless another dispatcher did it first."""
-    return _undispatched(Conversation.objects.filter(pk__in=ids, status="pending")).update(
-        dispatched_at=timezone.now()
+    return (
+        Conversation.objects.filter(pk__in=ids)
+        .pending()
+        .undispatched()
+        .update(dispatched_at=timezone.now())
     )
 
 

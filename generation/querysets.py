@@ -1,4 +1,15 @@
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+def reservation_expiry() -> datetime:
+    """A conversation handed to a worker before this moment and still not claimed is free
+    to be handed out again."""
+    return timezone.now() - timedelta(seconds=settings.GENERATION_LEASE_SECONDS)
 
 
 class ConversationQuerySet(models.QuerySet):
@@ -16,3 +27,28 @@ class ConversationQuerySet(models.QuerySet):
 
     def failed(self) -> "ConversationQuerySet":
         return self.filter(status="failed")
+
+    def live(self) -> "ConversationQuerySet":
+        """Being written by a worker whose lease has not run out: each holds one of its job's
+        slots."""
+        return self.filter(status="generating", lease_expires_at__gt=timezone.now())
+
+    def undispatched(self) -> "ConversationQuerySet":
+        """Not handed to a worker, or handed to one that never claimed it (queued again after
+        a lease's length)."""
+        expired = reservation_expiry()
+        return self.filter(Q(dispatched_at__isnull=True) | Q(dispatched_at__lte=expired))
+
+    def in_flight(self) -> "ConversationQuerySet":
+        """Holding a slot of their job: claimed with a live lease, or handed to a worker that
+        has not claimed them yet."""
+        return self.filter(
+            Q(status="generating", lease_expires_at__gt=timezone.now())
+            | Q(status="pending", dispatched_at__gt=reservation_expiry())
+        )
+
+    def due(self, by: datetime) -> "ConversationQuerySet":
+        """No retry backoff, or one that ends by `by`; those due first, then in plan order."""
+        return self.filter(Q(not_before__isnull=True) | Q(not_before__lte=by)).order_by(
+            models.F("not_before").asc(nulls_first=True), "sequence_number"
+        )

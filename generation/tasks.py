@@ -10,8 +10,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from generation import claims, limiter, prompts
+from generation.claims import Claim
 from generation.claude import ClaudeError, ConversationRequest, write_conversation
-from generation.dispatch import dispatch, sweep, take_next
+from generation.dispatch import dispatch, inline_dispatching, sweep, take_next
 from generation.models import Conversation
 
 log = logging.getLogger(__name__)
@@ -23,35 +24,62 @@ def worker_name() -> str:
 
 def generate_conversation(conversation_id: str) -> str:
     """Write one conversation with one Messages call, unless it is done or taken already;
-    then go on with the next one a job has room for while the task has time left."""
+    then go on with the next one a job has room for while the task has time left: the one
+    taken in the same transaction that stored the reply, or else one reserved with take_next."""
     began = time.monotonic()
-    outcome = _write(conversation_id)
-    while time.monotonic() - began < settings.GENERATION_CONTINUE_SECONDS:
-        next_id = take_next()
-        if next_id is None or _write(next_id) == "skipped":
-            break
+
+    def time_left() -> bool:
+        return time.monotonic() - began < settings.GENERATION_CONTINUE_SECONDS
+
+    outcome, successor = _write(conversation_id, time_left())
+    first = outcome
+    while successor is not None or time_left():
+        if successor is None:
+            next_id = take_next()
+            if next_id is None:
+                break
+            outcome, successor = _write(next_id, time_left())
+            if outcome == "skipped":
+                break
+        else:
+            outcome, successor = _go_on(successor, time_left())
     dispatch()
-    return outcome
+    return first
 
 
-def _write(conversation_id: str) -> str:
+def _write(conversation_id: str, go_on: bool) -> tuple[str, Claim | None]:
+    """Claim a pending conversation and write it; with `go_on`, also take the next one."""
     conversation = _pending(conversation_id)
     if conversation is None:
-        return "skipped"
-    request = _request(conversation)
+        return "skipped", None
+    request = request_for(conversation)
     _wait(conversation, request)
     claim = claims.claim(conversation, worker_name())
     if claim is None:
-        return "skipped"
+        return "skipped", None
+    return _call(claim, request, go_on)
+
+
+def _go_on(successor: Claim, go_on: bool) -> tuple[str, Claim | None]:
+    """Write the conversation taken when the last reply was stored (due now: only the shared
+    rate-limit window can make it wait)."""
+    request = request_for(successor.conversation)
+    _wait(successor.conversation, request)
+    return _call(successor, request, go_on)
+
+
+def _call(claim: Claim, request: ConversationRequest, go_on: bool) -> tuple[str, Claim | None]:
+    """The one Messages call for a claimed conversation, and what became of it; with `go_on`
+    (and a reply stored), the conversation this worker took next in the freed slot."""
     try:
         reply = write_conversation(replace(request, attempt=claim.attempt.number))
     except ClaudeError as error:
         outcome = claims.record_error(claim, error)
-        log.info("Conversation %s: %s (%s)", conversation_id, outcome, error.kind)
-    else:
-        limiter.learn(request.model, reply.rate_limits)
-        outcome = "completed" if claims.store_reply(claim, reply) else "discarded"
-    return outcome
+        log.info("Conversation %s: %s (%s)", claim.conversation.pk, outcome, error.kind)
+        return outcome, None
+    limiter.learn(request.model, reply.rate_limits)
+    stored = claims.store_reply(claim, reply, then_claim_next=go_on and not inline_dispatching())
+    return ("completed" if stored.kept else "discarded"), stored.successor
 
 
 def _pending(conversation_id: str) -> Conversation | None:
@@ -71,7 +99,8 @@ def _pending(conversation_id: str) -> Conversation | None:
     )
 
 
-def _request(conversation: Conversation) -> ConversationRequest:
+def request_for(conversation: Conversation) -> ConversationRequest:
+    """The Messages request for a conversation: its job's system prompt and its own brief."""
     job = conversation.batch_job
     return ConversationRequest(
         conversation_id=str(conversation.pk),
@@ -79,15 +108,6 @@ def _request(conversation: Conversation) -> ConversationRequest:
         max_tokens=job.max_tokens,
         system=prompts.system_prompt(job),
         prompt=prompts.user_prompt(conversation),
-    )
-
-
-def _numbered(request: ConversationRequest, attempt: int) -> ConversationRequest:
-    fields = ConversationRequest.__dataclass_fields__
-    return (
-        ConversationRequest(**{**request.__dict__, "attempt": attempt})
-        if "attempt" in fields
-        else request
     )
 
 
