@@ -38,12 +38,17 @@ class Claim:
 
 @dataclass(frozen=True)
 class Stored:
-    """What storing a reply did: whether the reply was kept (False: the conversation had been
-    finished elsewhere and the reply was only charged), and the conversation the same worker
-    took next in the slot it freed, if it asked for one and the job had one to give."""
+    """What storing a reply did.
+
+    `kept` is False when the conversation had been finished elsewhere (the reply was only
+    charged). `successor` is the conversation the same worker took next in the slot it freed,
+    when it asked for one and the job had one to give. `completed` is the stored row: it was
+    announced to the later stages already, unless there is a successor - then the worker
+    announces it (`announce`) while the successor's call is in flight."""
 
     kept: bool
     successor: Claim | None = None
+    completed: Conversation | None = None
 
 
 def live_claims(job: BatchJob) -> int:
@@ -212,7 +217,9 @@ def _affordable(job: BatchJob) -> bool:
 
 def store_reply(claim: Claim, reply: ConversationReply, then_claim_next: bool = False) -> Stored:
     """Complete the conversation with `reply` (unless it was already finished elsewhere), and,
-    with `then_claim_next`, take the job's next conversation in the same transaction."""
+    with `then_claim_next`, take the job's next conversation in the same transaction. Without
+    a successor the stored conversation is announced (checked) before the job can be marked
+    completed, so a completed job's conversations are all checked."""
     cost = cost_of(reply.usage, reply.model)
     job = claim.conversation.batch_job
     following = None
@@ -244,21 +251,32 @@ def store_reply(claim: Claim, reply: ConversationReply, then_claim_next: bool = 
             )
         elif then_claim_next:
             following = _successor(job, claim.owner)
-    if following is None:
+    successor = _begin_attempt(following, claim.owner) if following else None
+    completed = None
+    if stored:
+        completed = claim.conversation
+        completed.status, completed.turns = Status.COMPLETED, reply.turns
+        completed.source, completed.model = reply.source, reply.model
+        completed.prompt_template_id = job.prompt_template_id
+        completed.consultant_profile_id = job.consultant_profile_id
+        if successor is None:
+            announce(completed)
+    if successor is None:
         # After the commit, not inside it: two workers storing a job's last two conversations
         # at once would each still see the other's as generating, and neither would end the job.
         job.finish_if_done()
-    successor = following and _begin_attempt(following, claim.owner)
-    if stored:
-        conversation = claim.conversation
-        conversation.status, conversation.turns = Status.COMPLETED, reply.turns
-        conversation.source, conversation.model = reply.source, reply.model
-        conversation.prompt_template_id = job.prompt_template_id
-        conversation.consultant_profile_id = job.consultant_profile_id
-        conversation_completed.send(
-            sender=Conversation, conversation_id=conversation.pk, conversation=conversation
-        )
-    return Stored(kept=bool(stored), successor=successor)
+    return Stored(kept=bool(stored), successor=successor, completed=completed)
+
+
+def announce(conversation: Conversation) -> None:
+    """Tell the later stages (the review app's checks) that `conversation` is stored. What
+    they raise is logged, never passed on: the reply is stored and paid for either way."""
+    answers = conversation_completed.send_robust(
+        sender=Conversation, conversation_id=conversation.pk, conversation=conversation
+    )
+    for receiver, answer in answers:
+        if isinstance(answer, Exception):
+            log.error("%s failed on conversation %s", receiver, conversation.pk, exc_info=answer)
 
 
 def record_error(claim: Claim, error: ClaudeError) -> str:

@@ -99,7 +99,8 @@ def _reserve(job: BatchJob, room: int | None) -> list[str]:
     if free <= 0:
         return []
     candidates = _candidates(job, free)
-    _mark_dispatched(candidates)
+    if _mark_dispatched(candidates) and job.status == BatchJob.Status.PENDING:
+        job.start()  # here, under the lock, not by each of the first claims at once
     return [str(pk) for pk in candidates]
 
 

@@ -4,18 +4,26 @@ import logging
 import os
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
 
 from generation import claims, limiter, prompts
-from generation.claims import Claim
-from generation.claude import ClaudeError, ConversationRequest, write_conversation
+from generation.claims import Claim, Stored
+from generation.claude import (
+    ClaudeError,
+    ConversationReply,
+    ConversationRequest,
+    write_conversation,
+)
 from generation.dispatch import dispatch, inline_dispatching, sweep, take_next
 from generation.models import Conversation
 
 log = logging.getLogger(__name__)
+_calls: dict[str, Any] = {}
 
 
 def worker_name() -> str:
@@ -31,23 +39,22 @@ def generate_conversation(conversation_id: str) -> str:
     def time_left() -> bool:
         return time.monotonic() - began < settings.GENERATION_CONTINUE_SECONDS
 
-    outcome, successor = _write(conversation_id, time_left())
-    first = outcome
-    while successor is not None or time_left():
-        if successor is None:
-            next_id = take_next()
-            if next_id is None:
-                break
-            outcome, successor = _write(next_id, time_left())
-            if outcome == "skipped":
-                break
-        else:
-            outcome, successor = _go_on(successor, time_left())
+    first, stored = _write(conversation_id, time_left())
+    while True:
+        if stored is not None and stored.successor is not None:
+            _, stored = _go_on(stored, time_left())
+            continue
+        next_id = take_next() if time_left() else None
+        if next_id is None:
+            break
+        outcome, stored = _write(next_id, time_left())
+        if outcome == "skipped":
+            break
     dispatch()
     return first
 
 
-def _write(conversation_id: str, go_on: bool) -> tuple[str, Claim | None]:
+def _write(conversation_id: str, go_on: bool) -> tuple[str, Stored | None]:
     """Claim a pending conversation and write it; with `go_on`, also take the next one."""
     conversation = _pending(conversation_id)
     if conversation is None:
@@ -60,26 +67,52 @@ def _write(conversation_id: str, go_on: bool) -> tuple[str, Claim | None]:
     return _call(claim, request, go_on)
 
 
-def _go_on(successor: Claim, go_on: bool) -> tuple[str, Claim | None]:
+def _go_on(stored: Stored, go_on: bool) -> tuple[str, Stored | None]:
     """Write the conversation taken when the last reply was stored (due now: only the shared
-    rate-limit window can make it wait)."""
+    rate-limit window can make it wait); the stored one is announced during the call."""
+    successor = stored.successor
     request = request_for(successor.conversation)
     _wait(successor.conversation, request)
-    return _call(successor, request, go_on)
+    return _call(successor, request, go_on, meanwhile=stored.completed)
 
 
-def _call(claim: Claim, request: ConversationRequest, go_on: bool) -> tuple[str, Claim | None]:
+def _call(
+    claim: Claim, request: ConversationRequest, go_on: bool, meanwhile: Conversation | None = None
+) -> tuple[str, Stored | None]:
     """The one Messages call for a claimed conversation, and what became of it; with `go_on`
-    (and a reply stored), the conversation this worker took next in the freed slot."""
+    (and a reply stored), the conversation this worker took next in the freed slot. A stored
+    conversation given as `meanwhile` is announced (checked) while the call is in flight."""
+    numbered = replace(request, attempt=claim.attempt.number)
     try:
-        reply = write_conversation(replace(request, attempt=claim.attempt.number))
+        reply = _calling(numbered, meanwhile)
     except ClaudeError as error:
         outcome = claims.record_error(claim, error)
         log.info("Conversation %s: %s (%s)", claim.conversation.pk, outcome, error.kind)
         return outcome, None
     limiter.learn(request.model, reply.rate_limits)
     stored = claims.store_reply(claim, reply, then_claim_next=go_on and not inline_dispatching())
-    return ("completed" if stored.kept else "discarded"), stored.successor
+    return ("completed" if stored.kept else "discarded"), stored
+
+
+def _calling(request: ConversationRequest, meanwhile: Conversation | None) -> ConversationReply:
+    """Make the call; with a conversation to announce, make it on this process's call thread
+    and announce the conversation here while the call waits for its answer."""
+    if meanwhile is None:
+        return write_conversation(request)
+    call = _call_thread().submit(write_conversation, request)
+    try:
+        claims.announce(meanwhile)
+    finally:
+        reply = call.result()  # the call is paid for: it is waited for whatever happened here
+    return reply
+
+
+def _call_thread() -> ThreadPoolExecutor:
+    """One thread per worker process for its calls (made again in a forked child)."""
+    pid = os.getpid()
+    if _calls.get("pid") != pid:
+        _calls.update(pid=pid, executor=ThreadPoolExecutor(1, thread_name_prefix="claude-call"))
+    return _calls["executor"]
 
 
 def _pending(conversation_id: str) -> Conversation | None:

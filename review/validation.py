@@ -63,6 +63,19 @@ def check_completed(sender: Any, conversation_id: Any, **kwargs: Any) -> None:
         log.exception("Checking conversation %s failed; run check_conversations", conversation_id)
 
 
+def check_unchecked(limit: int = 500) -> int:
+    """Scheduled every minute: check completed conversations that never were (a worker that
+    stops after storing a reply and before its checks ran leaves one); how many."""
+    unchecked = completed().filter(quality_score__isnull=True).order_by("completed_at")[:limit]
+    count = 0
+    for conversation in unchecked:
+        check(conversation)
+        count += 1
+    if count:
+        log.warning("Checked %d conversation(s) stored without their checks", count)
+    return count
+
+
 def completed() -> QuerySet:
     return Conversation.objects.completed().select_related(
         "persona", "emotional_arc", "training_topic", "edge_case", "chunk__document"

@@ -77,3 +77,35 @@ def secondary_emotion(scene: Scene, index: int) -> str | None:
     if not options or scene.rng.random() < 0.3:
         return None
     return scene.rng.choice(options)
+
+
+def sample_brief() -> dict[str, Any]:
+    """A brief built from the shipped scaffolding's first persona, arc and topic, without the
+    database: what a worker warms itself up with before its first real conversation."""
+    from eidataset.seeding import load_yaml
+
+    persona, arc, topic = (load_yaml(f"{name}.yaml")[0] for name in ("personas", "arcs", "topics"))
+    persona_keys = ("name", "archetype", "description", "demographics", "finances")
+    arc_keys = ("name", "starting_emotion", "ending_emotion", "starting_synonyms")
+    return {
+        "sequence_number": 1,
+        "tier": "template",
+        "turn_count": 6,
+        "persona": {key: persona.get(key) for key in persona_keys}
+        | {
+            "communication_traits": persona.get("communication_traits", []),
+            "typical_emotions": persona.get("typical_emotions", []),
+        },
+        "arc": {key: arc.get(key) for key in arc_keys}
+        | {"ending_synonyms": arc.get("ending_synonyms", []), "stages": arc.get("stages", [])},
+        "topic": {key: topic.get(key) for key in ("name", "category", "description")}
+        | {"key_concepts": topic.get("key_concepts", [])},
+        "chunk": None,
+        "edge_case": None,
+        "specifics": {
+            "situation": "first meeting",
+            "numbers": {"savings": 1900, "debt_total": 30800},
+            "opening_angle": "opens with the number that worries them",
+            "focus_concept": (topic.get("key_concepts") or ["budgeting"])[0],
+        },
+    }

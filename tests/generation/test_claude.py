@@ -458,6 +458,26 @@ def test_with_a_key_the_client_talks_to_the_configured_api(settings):
     assert (client.max_retries, client.timeout) == (4, 42.0)
 
 
+def test_with_a_key_one_client_serves_every_call_of_a_process(settings):
+    """Kept connections and one TLS setup per process, not one per conversation; a change of
+    configuration gets a client of its own."""
+    settings.ANTHROPIC_API_KEY = API_KEY
+    settings.ANTHROPIC_BASE_URL = "https://claude-proxy.example.com"
+    first = build_client()
+    assert build_client() is first
+    settings.ANTHROPIC_BASE_URL = "https://another-proxy.example.com"
+    other = build_client()
+    assert other is not first and str(other.base_url) == "https://another-proxy.example.com"
+
+
+def test_a_worker_warms_up_by_writing_one_conversation_locally(settings, tmp_path):
+    """Before qcluster forks its workers: the SDK, the emulator and the reply parsing run once
+    in the cluster's process, through no shared emulator and without logging a call."""
+    settings.EMULATOR_REQUEST_LOG = str(tmp_path / "requests.jsonl")
+    assert claude.warm_up() >= 4  # turns written and parsed
+    assert not (tmp_path / "requests.jsonl").exists()
+
+
 def test_without_a_key_the_same_code_path_runs_against_the_emulator(settings):
     settings.ANTHROPIC_API_KEY = ""
     settings.EMULATOR_FAULTS = ""

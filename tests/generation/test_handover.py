@@ -16,8 +16,10 @@ from django.utils import timezone
 from generation import claims
 from generation.claude import write_conversation
 from generation.dispatch import take_next
+from generation.emulator import read_request_log
 from generation.models import BatchJob, Conversation, GenerationAttempt
-from generation.tasks import request_for
+from generation.signals import conversation_completed
+from generation.tasks import generate_conversation, request_for
 
 pytestmark = pytest.mark.django_db
 
@@ -123,13 +125,13 @@ def test_a_reserved_conversation_is_claimed_with_one_update_and_keeps_its_slot(s
     job = submit(6, concurrency=2, run=False)
     reserved = [take_next(), take_next()]
     assert None not in reserved and take_next() is None  # both slots are reserved
+    assert BatchJob.objects.get(pk=job.pk).status == BatchJob.Status.IN_PROGRESS  # work out
     row = Conversation.objects.select_related("batch_job").get(pk=reserved[0])
     with CaptureQueriesContext(connection) as queries:
         claim = claims.claim(row, "worker-a")
     assert claim is not None
-    # The claim, the job's start and the attempt row: no lock on the job, no counting.
-    assert len(queries) == 3, [q["sql"] for q in queries]
-    assert BatchJob.objects.get(pk=job.pk).status == BatchJob.Status.IN_PROGRESS
+    # The claim and the attempt row: no lock on the job, no counting.
+    assert len(queries) == 2, [q["sql"] for q in queries]
     assert claims.claim(reserved[1], "worker-b") is not None
     assert job.conversations.live().count() == 2
 
@@ -203,3 +205,51 @@ def test_workers_handing_over_at_the_same_moment_never_exceed_the_concurrency(su
     assert Counter(attempts.values_list("outcome", flat=True)) == {"ok": 24}
     assert Counter(job.conversations.values_list("status", "attempts")) == {("completed", 1): 24}
     assert BatchJob.objects.get(pk=job.pk).status == BatchJob.Status.COMPLETED
+
+
+def test_a_conversation_handed_on_from_is_checked_only_when_announced(submit):
+    job = submit(4, concurrency=1, run=False)
+    claim = claim_first(job)
+    stored = claims.store_reply(claim, reply_for(claim), then_claim_next=True)
+    assert stored.successor is not None and stored.completed.pk == claim.conversation.pk
+    assert Conversation.objects.get(pk=claim.conversation.pk).quality_score is None
+    claims.announce(stored.completed)  # the worker does it while its next call is in flight
+    assert Conversation.objects.get(pk=claim.conversation.pk).quality_score is not None
+    last = claims.store_reply(stored.successor, reply_for(stored.successor))
+    assert last.successor is None  # nothing asked: announced (checked) at once
+    assert Conversation.objects.get(pk=last.completed.pk).quality_score is not None
+
+
+def test_a_worker_checks_each_conversation_while_writing_the_next(submit, settings):
+    settings.GENERATION_INLINE = False
+    job = submit(5, concurrency=1, run=False)
+    assert generate_conversation(take_next()) == "completed"  # one task writes them all
+    job.refresh_from_db()
+    assert job.status == BatchJob.Status.COMPLETED
+    rows = list(job.conversations.all())
+    assert [(c.status, c.attempts) for c in rows] == [("completed", 1)] * 5
+    assert all(c.quality_score is not None for c in rows)
+    logged = read_request_log(settings.EMULATOR_REQUEST_LOG)
+    assert sorted(entry["conversation"] for entry in logged) == sorted(str(c.pk) for c in rows)
+
+
+def test_a_later_stage_that_fails_loses_no_reply(submit, settings, caplog):
+    """A receiver of conversation_completed that raises is logged; the replies are stored,
+    the other receivers (the checks) still run and the job completes."""
+
+    def broken(**kwargs):
+        raise RuntimeError("a later stage fell over")
+
+    conversation_completed.connect(broken, dispatch_uid="test_broken_stage")
+    try:
+        settings.GENERATION_INLINE = False
+        job = submit(3, concurrency=1, run=False)
+        generate_conversation(take_next())
+    finally:
+        conversation_completed.disconnect(dispatch_uid="test_broken_stage")
+    job.refresh_from_db()
+    assert job.status == BatchJob.Status.COMPLETED
+    assert all(c.quality_score is not None for c in job.conversations.all())
+    failures = [r for r in caplog.records if "failed on conversation" in r.getMessage()]
+    assert len(failures) == 3
+    assert all("a later stage fell over" in str(r.exc_info[1]) for r in failures)

@@ -60,3 +60,20 @@ def test_the_admin_shows_each_checks_result_and_the_score(editor_client, submit)
     assert "Automated checks" in page and "emotionalProgression" in page
     assert conversation.validation["checks"]["turnCount"]["reason"] in page
     assert f"quality score {conversation.validation['score']['value']:.1f}/10" in page
+
+
+def test_conversations_stored_without_their_checks_are_checked_by_the_schedule(submit):
+    from django_q.models import Schedule
+
+    from review.validation import check_unchecked
+
+    job = submit(4)
+    lost = list(job.conversations.order_by("sequence_number")[:2].values_list("pk", flat=True))
+    Conversation.objects.filter(pk__in=lost).update(validation={}, quality_score=None)
+    assert check_unchecked() == 2
+    for conversation in job.conversations.all():
+        assert conversation.quality_score is not None
+        assert conversation.validation["conversationId"] == str(conversation.pk)
+    assert check_unchecked() == 0
+    schedule = Schedule.objects.get(func="review.validation.check_unchecked")
+    assert (schedule.schedule_type, schedule.minutes, schedule.repeats) == (Schedule.MINUTES, 1, -1)
