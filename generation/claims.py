@@ -19,7 +19,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from generation.claude import ClaudeError, ConversationReply, Usage
+from generation.calls import ClaudeError, ConversationReply, Usage
 from generation.models import BatchJob, Conversation, GenerationAttempt
 from generation.pricing import cost_of
 from generation.querysets import reservation_expiry

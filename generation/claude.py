@@ -1,8 +1,9 @@
 """The one adapter in front of Claude: one Messages API call writes one conversation.
 
 Nothing else in the project imports `anthropic`. Every failure leaves here as a ClaudeError
-whose `kind` and `permanent` flag tell the caller whether to retry, pause the job or give up,
-and whose `usage` carries the tokens already billed for a reply that could not be used.
+(generation/calls.py, with the request and reply shapes) whose `kind` and `permanent` flag tell
+the caller whether to retry, pause the job or give up, and whose `usage` carries the tokens
+already billed for a reply that could not be used.
 """
 
 import email.utils
@@ -11,8 +12,7 @@ import logging
 import os
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import anthropic
 import httpx2
@@ -20,6 +20,13 @@ import jsonschema
 from django.conf import settings
 
 from generation import emulator
+from generation.calls import (
+    ClaudeError,
+    ConversationReply,
+    ConversationRequest,
+    ErrorKind,
+    Usage,
+)
 from generation.schema import CONVERSATION_SCHEMA
 
 log = logging.getLogger(__name__)
@@ -31,22 +38,6 @@ RATE_LIMIT_PREFIX = "anthropic-ratelimit-"
 # Sent to the emulator instead of a key; the emulator accepts any credential.
 OFFLINE_API_KEY = "offline-emulator-no-key"
 OFFLINE_BASE_URL = "https://offline-emulator.eidataset.invalid"
-
-Source = Literal["claude", "offline_emulator"]
-ErrorKind = Literal[
-    "rate_limited",
-    "overloaded",
-    "server",
-    "spend_limit",
-    "auth",
-    "bad_request",
-    "connection",
-    "timeout",
-    "invalid_output",
-    "refusal",
-    "max_tokens",
-]
-PERMANENT_KINDS: frozenset[str] = frozenset({"auth", "bad_request", "spend_limit"})
 
 _CONVERSATION_VALIDATOR = jsonschema.Draft202012Validator(CONVERSATION_SCHEMA)
 
@@ -73,65 +64,6 @@ def _without_type_lists(node: Any) -> Any:
 
 
 OUTPUT_SCHEMA = output_schema(CONVERSATION_SCHEMA)
-
-
-@dataclass(frozen=True)
-class Usage:
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_write_tokens: int = 0
-    cache_read_tokens: int = 0
-
-    def __add__(self, other: "Usage") -> "Usage":
-        return Usage(
-            input_tokens=self.input_tokens + other.input_tokens,
-            output_tokens=self.output_tokens + other.output_tokens,
-            cache_write_tokens=self.cache_write_tokens + other.cache_write_tokens,
-            cache_read_tokens=self.cache_read_tokens + other.cache_read_tokens,
-        )
-
-
-@dataclass(frozen=True)
-class ConversationRequest:
-    conversation_id: str
-    model: str
-    max_tokens: int
-    system: str
-    prompt: str
-    attempt: int = 1
-
-
-@dataclass(frozen=True)
-class ConversationReply:
-    turns: list[dict[str, Any]]
-    usage: Usage
-    model: str
-    request_id: str | None
-    stop_reason: str
-    rate_limits: dict[str, str] = field(default_factory=dict)
-    source: Source = "claude"
-
-
-class ClaudeError(Exception):
-    def __init__(
-        self,
-        kind: ErrorKind,
-        message: str,
-        *,
-        retry_after: float | None = None,
-        usage: Usage | None = None,
-        request_id: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.permanent = kind in PERMANENT_KINDS
-        self.retry_after = retry_after
-        self.usage = usage or Usage()
-        self.request_id = request_id
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # django-q2 pickles a task's exception; keyword-only arguments need this to survive.
-        return (ClaudeError, (self.kind, str(self)), self.__dict__)
 
 
 # --- the client ------------------------------------------------------------------------

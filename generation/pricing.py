@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from generation.claude import Usage
+from generation.calls import Usage
 
 PRICE_KINDS = ("input", "output", "cache_write", "cache_read")
 PER_MILLION = Decimal(1_000_000)

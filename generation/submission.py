@@ -13,7 +13,8 @@ from django.conf import settings
 from django.db import transaction
 
 from generation import prompts
-from generation.claude import Usage, is_offline
+from generation.calls import Usage
+from generation.claude import is_offline
 from generation.dispatch import dispatch
 from generation.models import BatchJob, Conversation
 from generation.plans import ResolvedSet

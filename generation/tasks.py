@@ -12,13 +12,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from generation import claims, limiter, prompts
+from generation.calls import ClaudeError, ConversationReply, ConversationRequest
 from generation.claims import Claim, Stored
-from generation.claude import (
-    ClaudeError,
-    ConversationReply,
-    ConversationRequest,
-    write_conversation,
-)
+from generation.claude import write_conversation
 from generation.dispatch import dispatch, inline_dispatching, sweep, take_next
 from generation.models import Conversation
 
