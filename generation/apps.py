@@ -10,17 +10,9 @@ SWEEP_TASK = "generation.tasks.sweep_generation"
 
 def ensure_sweep_schedule(**kwargs: Any) -> None:
     """Every qcluster runs the sweep each minute: lost conversations return, retries wake."""
-    from django_q.models import Schedule
+    from eidataset.schedules import every_minute
 
-    Schedule.objects.get_or_create(
-        func=SWEEP_TASK,
-        defaults={
-            "name": "Return lost conversations and fill free slots",
-            "schedule_type": Schedule.MINUTES,
-            "minutes": 1,
-            "repeats": -1,
-        },
-    )
+    every_minute(SWEEP_TASK, "Return lost conversations and fill free slots")
 
 
 class GenerationConfig(AppConfig):

@@ -8,17 +8,9 @@ CHECK_TASK = "review.validation.check_unchecked"
 
 def ensure_check_schedule(**kwargs: Any) -> None:
     """Every qcluster checks, each minute, any stored conversation whose checks never ran."""
-    from django_q.models import Schedule
+    from eidataset.schedules import every_minute
 
-    Schedule.objects.get_or_create(
-        func=CHECK_TASK,
-        defaults={
-            "name": "Check conversations stored without their checks",
-            "schedule_type": Schedule.MINUTES,
-            "minutes": 1,
-            "repeats": -1,
-        },
-    )
+    every_minute(CHECK_TASK, "Check conversations stored without their checks")
 
 
 class ReviewConfig(AppConfig):

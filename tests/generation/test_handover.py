@@ -2,7 +2,6 @@
 (the slot it frees goes straight back to it), and a conversation reserved for a worker is
 claimed without the job's lock. Both must keep every rule the locked claim keeps."""
 
-import threading
 from collections import Counter
 from dataclasses import replace
 from datetime import timedelta
@@ -20,6 +19,7 @@ from generation.emulator import read_request_log
 from generation.models import BatchJob, Conversation, GenerationAttempt
 from generation.signals import conversation_completed
 from generation.tasks import generate_conversation, request_for
+from tests.threads import run_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -179,27 +179,14 @@ def test_workers_handing_over_at_the_same_moment_never_exceed_the_concurrency(su
     reserved = job.conversations.filter(dispatched_at__isnull=False).values_list("pk", flat=True)
     taken = [claims.claim(pk, f"worker-{n}") for n, pk in enumerate(reserved)]
     assert len(taken) == 4 and all(taken)
-    start = threading.Barrier(4)
     seen: list[int] = []
-    errors: list[BaseException] = []
 
     def work(claim) -> None:
-        try:
-            start.wait(timeout=10)
-            while claim is not None:
-                claim = claims.store_reply(claim, reply_for(claim), then_claim_next=True).successor
-                seen.append(job.conversations.live().count())
-        except BaseException as error:  # reported below, on the test's thread
-            errors.append(error)
-        finally:
-            connection.close()
+        while claim is not None:
+            claim = claims.store_reply(claim, reply_for(claim), then_claim_next=True).successor
+            seen.append(job.conversations.live().count())
 
-    threads = [threading.Thread(target=work, args=(claim,)) for claim in taken]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
+    run_at_once(work, taken)
     assert max(seen) <= 4
     attempts = GenerationAttempt.objects.filter(conversation__batch_job=job)
     assert Counter(attempts.values_list("outcome", flat=True)) == {"ok": 24}

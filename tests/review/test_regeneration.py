@@ -1,11 +1,9 @@
 """A rejected conversation is regenerated once, through the real engine, and re-enters review."""
 
-import threading
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group, User
-from django.db import connection
 
 from eidataset.roles import REVIEWERS
 from generation.models import BatchJob, Conversation, GenerationAttempt
@@ -14,6 +12,7 @@ from review.models import Review
 from review.sampling import draw_sample
 from review.verdicts import record_review
 from tests.conftest import PASSWORD
+from tests.threads import run_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -176,25 +175,13 @@ def test_two_rejections_saved_at_the_same_moment_still_regenerate_once(submit, r
     sample = draw_sample(submit(4), reviewers=[reviewer, second], overlap=1)
     conversation = sample.reviews.filter(is_overlap=True).first().conversation
     pair = list(sample.reviews.filter(conversation=conversation).values_list("pk", flat=True))
-    start = threading.Barrier(len(pair))
-    errors: list[BaseException] = []
+    # Both read before either saves, as two reviewers' pages would.
+    reviews = [Review.objects.select_related("conversation").get(pk=pk) for pk in pair]
 
-    def reject(pk) -> None:
-        try:
-            review = Review.objects.select_related("conversation").get(pk=pk)
-            start.wait(timeout=10)
-            record_review(review, {"advice_quality": {"explains_why": True}})
-        except BaseException as error:  # reported below, on the test's thread
-            errors.append(error)
-        finally:
-            connection.close()
+    def reject(review: Review) -> None:
+        record_review(review, {"advice_quality": {"explains_why": True}})
 
-    threads = [threading.Thread(target=reject, args=(pk,)) for pk in pair]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
+    run_at_once(reject, reviews, timeout=60)
     replacements = Conversation.objects.filter(regenerated_from=conversation)
     assert replacements.count() == 1
     assert set(Review.objects.filter(pk__in=pair).values_list("replacement", flat=True)) == {
