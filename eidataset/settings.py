@@ -224,6 +224,10 @@ Q_CLUSTER = {
 # --- Quality ---------------------------------------------------------------------------
 # The spec: "quality_score >= 7.0"; below it a conversation is flagged for review.
 QUALITY_THRESHOLD = env_float("QUALITY_THRESHOLD", 7.0, minimum=0.0)
+# The admin's quality report page computes a selection of at most this many completed
+# conversations inside the request (a few seconds; no qcluster needed); a larger one goes to
+# a worker (about 50 s for 10,000) and the page shows the kept report. 0: always a worker.
+QUALITY_REPORT_INLINE_MAX = env_int("QUALITY_REPORT_INLINE_MAX", 500, minimum=0)
 # Near-duplicate conversations (review/diversity.py): pairs whose word-shingle Jaccard
 # similarity reaches the threshold are reported; MinHash with this many permutations (a
 # signature of 4 bytes each per conversation), over shingles of this many words.

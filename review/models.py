@@ -1,6 +1,9 @@
-"""Review samples drawn from a job's conversations, and the reviews reviewers fill in."""
+"""Review samples drawn from a job's conversations, the reviews reviewers fill in, and the
+admin's kept quality reports."""
 
+import json
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -88,3 +91,65 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"Review of {self.conversation} by {self.reviewer or 'the pool'}"
+
+
+class QualityReportSnapshot(models.Model):
+    """The admin's quality report of one selection (every conversation, or one batch job's),
+    kept so that a page view shows it at once instead of reading every conversation again.
+
+    One row per selection, so at most one computation of it is under way: an attempt is
+    claimed with a conditional UPDATE of this row (review/report_tasks.py), and `attempt`
+    numbers them so that a late task of an abandoned attempt cannot overwrite a newer one.
+    A failed attempt keeps the last good report and records its error beside it.
+    """
+
+    class Status(models.TextChoices):
+        NEW = "new"
+        QUEUED = "queued"
+        COMPUTING = "computing"
+        DONE = "done"
+        FAILED = "failed"
+
+    ALL = "all"  # the selection key of every conversation; a job's is its id
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    selection = models.CharField(max_length=40, unique=True, help_text='"all" or a job id.')
+    batch_job = models.ForeignKey(
+        BatchJob,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="quality_report_snapshots",
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
+    attempt = models.PositiveIntegerField(default=0)
+    # Text, not a JSONField: jsonb reorders keys, and the download keeps the spec's order.
+    report_json = models.TextField(blank=True)
+    conversation_count = models.PositiveIntegerField(null=True, blank=True)
+    fingerprint = models.JSONField(
+        default=dict, blank=True, help_text="Of the data the stored report was computed from."
+    )
+    computed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the stored report was finished."
+    )
+    attempt_fingerprint = models.JSONField(
+        default=dict, blank=True, help_text="Of the data the latest attempt started from."
+    )
+    requested_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        db_table = "quality_report_snapshots"
+
+    def __str__(self) -> str:
+        return f"Quality report of {self.batch_job or 'all conversations'} ({self.status})"
+
+    @property
+    def under_way(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.COMPUTING)
+
+    @property
+    def report(self) -> dict[str, Any] | None:
+        return json.loads(self.report_json) if self.report_json else None

@@ -14,4 +14,9 @@ urlpatterns = [
         admin.site.admin_view(report_views.quality_report_json),
         name="report-json",
     ),
+    path(
+        "recompute/",
+        admin.site.admin_view(report_views.recompute_quality_report),
+        name="report-recompute",
+    ),
 ]

@@ -1,22 +1,28 @@
 """The quality report in the admin: figures and charts drawn on the server (CSS bars and inline
-SVG, no JavaScript), for every completed conversation or one batch job's, and its JSON."""
+SVG, no JavaScript), for every completed conversation or one batch job's, and its JSON.
 
-import json
+The report shown is the one kept for the selection (review/report_tasks.py); a view only
+starts a computation when it is stale or missing, and never waits for a large one."""
+
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.text import slugify
+from django.views.decorators.http import require_POST
 
-from generation.models import BatchJob, Conversation
-from review.report import CHECK_OUTCOMES, build_report
+from generation.models import BatchJob
+from review.report import CHECK_OUTCOMES
+from review.report_tasks import ReportState, Selection, refresh
 
 JOB_CHOICES = 200  # the newest jobs offered in the selector
 SVG_WIDTH, SVG_HEIGHT, SVG_BAR_GAP = 420, 160, 6
+RETRY_AFTER_SECONDS = 30  # what the JSON download suggests while a report is computed
 
 
 def _allowed(request: HttpRequest) -> None:
@@ -25,53 +31,103 @@ def _allowed(request: HttpRequest) -> None:
         raise PermissionDenied("Only dataset editors may see the quality report.")
 
 
-def _selection(request: HttpRequest) -> tuple[QuerySet, BatchJob | None, str]:
-    """The conversations the request asks for, its job, and an error for a bad job id."""
-    job_id = request.GET.get("job", "").strip()
+def _selection(job_id: str | None) -> tuple[Selection, str]:
+    """The selection a job id (or none: every conversation) names, and an error for a bad id."""
+    job_id = (job_id or "").strip()
     if not job_id:
-        return Conversation.objects.all(), None, ""
+        return Selection(), ""
     try:
-        job = BatchJob.objects.get(pk=job_id)
+        return Selection(BatchJob.objects.get(pk=job_id)), ""
     except (BatchJob.DoesNotExist, ValidationError, ValueError):
-        return Conversation.objects.none(), None, f"No batch job {job_id!r}."
-    return Conversation.objects.filter(batch_job=job), job, ""
-
-
-def _name(job: BatchJob | None) -> str:
-    return job.name if job else "eidataset: all completed conversations"
+        return Selection(), f"No batch job {job_id!r}."
 
 
 def quality_report(request: HttpRequest) -> HttpResponse:
     _allowed(request)
-    conversations, job, error = _selection(request)
+    selection, error = _selection(request.GET.get("job"))
     context = {
         **admin.site.each_context(request),
         "title": "Quality report",
         "jobs": _jobs(),
-        "job": job,
+        "job": selection.job,
         "error": error,
     }
     if error:
         return render(request, "admin/review/quality_report.html", context, status=404)
-    report = build_report(conversations, name=_name(job))
-    context |= {"report": report, "charts": charts(report)}
+    state = refresh(selection)
+    report = state.snapshot.report
+    context |= {
+        "snapshot": state.snapshot,
+        "fresh": state.fresh,
+        "report": report,
+        "charts": charts(report) if report else None,
+    }
     return render(request, "admin/review/quality_report.html", context)
 
 
-def quality_report_json(request: HttpRequest) -> HttpResponse:
+@require_POST
+def recompute_quality_report(request: HttpRequest) -> HttpResponse:
+    """The "Recompute now" button: a fresh attempt even when the data looks unchanged
+    (settings, arcs or checks may have changed), unless one is under way already."""
     _allowed(request)
-    conversations, job, error = _selection(request)
+    selection, error = _selection(request.POST.get("job"))
     if error:
-        return HttpResponse(error, status=404, content_type="text/plain; charset=utf-8")
-    report = build_report(conversations, name=_name(job))
-    response = HttpResponse(
-        json.dumps(report, indent=2, ensure_ascii=False), content_type="application/json"
+        return _text(error, 404)
+    state = refresh(selection, force=True)
+    messages.add_message(request, *_recompute_message(state))
+    query = f"?{urlencode({'job': selection.job.pk})}" if selection.job else ""
+    return HttpResponseRedirect(reverse("quality:report") + query)
+
+
+def _recompute_message(state: ReportState) -> tuple[int, str]:
+    if state.started == "inline" and state.snapshot.status == state.snapshot.Status.DONE:
+        return messages.SUCCESS, "The quality report was recomputed."
+    if state.started == "inline":
+        return messages.ERROR, "The quality report could not be recomputed (see below)."
+    if state.started == "queued":
+        return messages.SUCCESS, "A fresh computation of the quality report was queued."
+    return messages.WARNING, "A computation of this quality report is already under way."
+
+
+def quality_report_json(request: HttpRequest) -> HttpResponse:
+    """The kept report when it is fresh (or was just computed inline); otherwise a 503 that
+    says it is being computed (the request queued it), or a 500 with the last error."""
+    _allowed(request)
+    selection, error = _selection(request.GET.get("job"))
+    if error:
+        return _text(error, 404)
+    state = refresh(selection)
+    snapshot = state.snapshot
+    just_computed = state.started == "inline" and snapshot.status == snapshot.Status.DONE
+    if state.fresh or just_computed:
+        return _download(snapshot.report_json, selection)
+    if snapshot.under_way:
+        response = _text(
+            f"The quality report of {selection.name} is being computed; "
+            f"download it again in a moment.",
+            503,
+        )
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    return _text(
+        f"The quality report of {selection.name} could not be computed: {snapshot.error}\n"
+        f'Use "Recompute now" on {reverse("quality:report")} once the cause is fixed.',
+        500,
     )
+
+
+def _download(report_json: str, selection: Selection) -> HttpResponse:
+    response = HttpResponse(report_json, content_type="application/json")
+    job = selection.job
     filename = (
         f"quality-report-{slugify(job.name) or job.pk}.json" if job else "quality-report.json"
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def _text(message: str, status: int) -> HttpResponse:
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
 
 def _jobs() -> QuerySet:
