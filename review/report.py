@@ -4,7 +4,8 @@ Only completed conversations count. They are read in chunks of a few fields (nev
 once) into running counters; near-duplicate detection keeps one MinHash signature each.
 Every figure comes from the stored rows: the checks' results in `conversation.validation`
 (review/checks.py names them as the spec does, plus `edgeCaseRules`), the turns, the quality
-score and the reviews. Recommendations are derived from those figures.
+score and the reviews. Recommendations are derived from those figures
+(review/recommendations.py).
 """
 
 import json
@@ -24,13 +25,13 @@ from django.utils import timezone
 from eidataset.models import EmotionalArc
 from generation.models import Conversation
 from review.checklist import APPROVED, APPROVED_WITH_NOTES, REJECTED
-from review.diversity import DiversityTracker, concerns
+from review.diversity import DiversityTracker
 from review.models import Review
+from review.recommendations import recommendations
 from review.scoring import primary_emotion
 from review.text_hashes import conversation_text
 
 CHUNK_SIZE = 200
-LOW_KAPPA = 0.4  # Landis and Koch: below 0.41 agreement is at best "fair"
 FIELDS = (
     "pk",
     "sequence_number",
@@ -290,82 +291,7 @@ def agreement(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     return result
 
 
-# --- recommendations -----------------------------------------------------------------------
-
-
-def recommendations(report: Mapping[str, Any], tally: Tally) -> list[str]:
-    """What the figures call for, most blocking first; 'ready' only when nothing blocks."""
-    total = report["dataset"]["total_conversations"]
-    if not total:
-        return ["No completed conversations: generate a batch before building a release"]
-    automated, review = report["automated_validation"], report["manual_review"]
-    checks = automated["checks"]
-    blocking, advice = [], []
-    if tally.unchecked.count:
-        blocking.append(
-            f"{tally.unchecked.count} conversation(s) have not been checked "
-            f"({tally.unchecked}): run `manage.py check_conversations`"
-        )
-    if checks["harmfulContent"]["flagged"]:
-        blocking.append(
-            f"{checks['harmfulContent']['flagged']} conversation(s) contain harmful content "
-            f"outside the edge-case tier ({tally.failing['harmfulContent']}): remove them"
-        )
-    for name, what in (
-        ("metadataCompleteness", "missing metadata"),
-        ("edgeCaseRules", "break their edge case's rules"),
-    ):
-        if checks[name]["failed"]:
-            blocking.append(
-                f"{checks[name]['failed']} conversation(s) {what} "
-                f"({tally.failing[name]}): regenerate or fix them"
-            )
-    blocking += concerns(report["diversity"], _describe)
-    if review["rejected"]:
-        blocking.append(f"{review['rejected']} sampled conversation(s) rejected in review")
-    if review["pending"]:
-        blocking.append(f"{review['pending']} sampled conversation(s) still await review")
-    if not review["sample_size"]:
-        advice.append("No manual review sample yet: draw one (10%, by tier and persona)")
-    kappa = review["agreement"]["cohen_kappa"]
-    if kappa is not None and kappa < LOW_KAPPA:
-        advice.append(f"Reviewer agreement is low (Cohen's kappa {kappa}): calibrate reviewers")
-    low = checks["qualityScore"]["warnings"]
-    if low:
-        advice.append(
-            f"Consider regenerating {low} conversation(s) with quality_score < {tally.threshold} "
-            f"({tally.failing['qualityScore']})"
-        )
-    for name, what in (
-        ("emotionalProgression", "do not follow their emotional arc"),
-        ("personaConsistency", "switch persona details"),
-        ("turnCount", "have a turn count outside 4-10"),
-    ):
-        failed = tally.failing[name]
-        if failed.count:
-            advice.append(f"{failed.count} conversation(s) {what} ({failed}): review them")
-    missing = [
-        arc for arc, n in report["quality_metrics"]["emotional_arc_coverage"].items() if not n
-    ]
-    if missing:
-        advice.append(f"No conversation covers arc(s) {', '.join(missing)}: plan some")
-    emulated = tally.sources.get("offline_emulator", 0)
-    if emulated:
-        advice.append(
-            f"{emulated} of {total} conversation(s) come from the offline emulator, not Claude: "
-            "fine for testing the pipeline, not for training a model"
-        )
-    verdict = (
-        f"Not ready for LoRA training: {len(blocking)} blocking issue(s)"
-        if blocking
-        else f"Dataset ready for LoRA training: {total} conversations pass the blocking checks"
-    )
-    return [verdict, *blocking, *advice]
-
-
-def _describe(side: Any) -> str:
-    """A near-duplicate pair's side, as labelled by _label_pairs."""
-    return f"#{side['sequence_number']}" if isinstance(side, Mapping) else str(side)
+# --- the report ----------------------------------------------------------------------------
 
 
 def _label_pairs(near: dict[str, Any]) -> None:
@@ -385,9 +311,6 @@ def _label_pairs(near: dict[str, Any]) -> None:
     for pair in near["pairs"]:
         for side in ("first", "second"):
             pair[side] = known.get(pair[side], {"id": pair[side], "sequence_number": None})
-
-
-# --- the report ----------------------------------------------------------------------------
 
 
 def build_report(conversations: QuerySet, *, name: str) -> dict[str, Any]:
