@@ -1,9 +1,14 @@
 """Claiming a conversation before paying for it, and storing what the call returned.
 
-A conversation is claimed with a conditional UPDATE (pending -> generating, with a lease)
-inside a transaction that holds the job row, so a job never has more live claims than its
-concurrency, whatever the number of workers. The attempt is recorded before the call; the
-outcome, the cost and the release of the claim are written together afterwards.
+A job never has more live claims than its concurrency, whatever the number of workers:
+- its slots are handed out under its row lock (dispatch and take_next reserve conversations),
+  and a reserved conversation is claimed with one conditional UPDATE (pending -> generating,
+  with a lease);
+- anything else is claimed under the job's row lock, counting live claims and reservations;
+- a worker storing a reply takes the job's next conversation in the same transaction, under a
+  shared lock on the job row: the slot passes from one conversation to the next.
+The attempt is recorded before the call; the outcome, the cost and the release of the claim
+are written together afterwards.
 """
 
 import logging
