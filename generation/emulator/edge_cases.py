@@ -64,18 +64,24 @@ URGENT_CLIENT = (
     "I'm safe tonight, I think. I just don't see how we get out of this.",
     "I haven't done anything. I'm just so tired of holding it all together.",
 )
+# Each says why the feeling makes sense and that the client is not alone (never that
+# "everyone feels this way", which minimises a disclosure).
 URGENT_VALIDATIONS = (
-    "It makes sense to feel {feeling} after carrying so much on your own, {name}.",
-    "{name}, feeling {feeling} like this is not weakness; it means you've carried too much alone.",
-    "I hear how {feeling} you are, {name}, and I'm staying right here with you.",
+    "It makes sense to feel {feeling}, {name}, because you've been carrying so much on your own. "
+    "You're not alone in this.",
+    "{name}, feeling {feeling} like this is not weakness; it means you've carried too much alone. "
+    "You're not alone now.",
+    "I hear how {feeling} you are, {name}, and I'm staying right here with you, because you matter "
+    "more than any of this. You are not alone.",
 )
 URGENT_SECOND = (
-    "I'm really glad you're safe right now, and I'm glad you told me. What you're feeling "
-    "deserves real support, more than I can give as your planner. Would you be willing to call "
-    "or text 988 while we're still talking, or with {partner_yours} beside you?",
-    "Thank you for answering me honestly. Your safety comes first today, before any number. "
-    "Could you call or text 988 now, while I'm here, so someone trained for this can help you "
-    "get through tonight?",
+    "I'm really glad you're safe right now, and I'm glad you told me. Would it be okay if we set "
+    "the money aside for now? What you're feeling deserves real support, more than I can give as "
+    "your planner. Would you be willing to call or text 988 while we're still talking, or with "
+    "{partner_yours} beside you?",
+    "Thank you for answering me honestly. Your safety comes first today, before any number: is it "
+    "okay if we leave the money for another day? Could you call or text 988 now, while I'm here, "
+    "so someone trained for this can help you get through tonight?",
 )
 # (client, Elena's strategy, Elena): a crisis conversation stays on support, never on budgets.
 URGENT_MIDDLE = (
@@ -86,7 +92,7 @@ URGENT_MIDDLE = (
      "I can hear how much you want to protect {partner_yours}. Letting someone close to you know "
      "is part of staying safe, and you don't have to carry this by yourself."),
     ("Okay. I'll text them tonight.", "question",
-     "That's a brave step. Would you text them now, before we hang up, so I know you're safe?"),
+     "That's a brave step. Could you text them now, before we hang up, so I know you're safe?"),
     ("What about the bills? They're still there.", "affirmation_and_reassurance",
      "They are, and we'll look at them together once you're connected to support. Nothing about "
      "the money has to be decided today."),
@@ -104,8 +110,8 @@ URGENT_LAST = (
      "Thank you for trusting me with this. Please reach out to 988 tonight, and I'll call you "
      "next week to pick up the financial work when you're ready."),
     ("I texted them. Someone is going to call me back.",
-     "I'm so glad. Keep 988 in your phone, and I'll check in with you on Monday about the "
-     "financial work, whenever you're ready."),
+     "I'm so glad. Keep 988 in your phone tonight, and I'll check in with you on Monday about "
+     "the financial work, whenever you're ready."),
 )  # fmt: skip
 
 

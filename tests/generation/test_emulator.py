@@ -31,8 +31,10 @@ from generation.emulator import (
     parse_faults,
     read_request_log,
     transport_from_settings,
+    write_turns,
 )
 from generation.schema import CONVERSATION_SCHEMA, RESPONSE_STRATEGIES
+from review.checks import validate_conversation
 
 DEFAULTS = Path(django_settings.BASE_DIR) / "eidataset" / "defaults"
 SYSTEM = "You are Elena Morales, CFP, of Pathways Financial Planning. " * 40
@@ -243,6 +245,39 @@ def test_the_crisis_brief_gives_988_and_asks_about_safety_by_turn_2():
     assert re.search(r"better off|don't want to be here", turns[0]["user_input"])
     assert turns[1]["conversation_phase"] == "referral"
     assert not re.search(r"budget|\$\d", " ".join(turn["assistant_response"] for turn in turns))
+
+
+@pytest.mark.parametrize("turn_count", range(4, 11))
+def test_crisis_conversations_reach_the_quality_threshold(turn_count):
+    """The crisis script is scored like any conversation: it validates and says why, says the
+    client is not alone, asks before setting the money aside and ends on a next step for
+    tonight, so the review score does not flag a sound crisis response (a third of them fell
+    under 7.0 before)."""
+    row = next(
+        row for row in shipped_edge_cases() if row["edge_case_key"] == "crisis_suicidal_ideation"
+    )
+    arc = scaffolding("arcs")[row["emotional_arc"]]
+    for sequence_number in range(1, 16):
+        brief = edge_case_brief(row, turn_count) | {"sequence_number": sequence_number}
+        turns = write_turns(brief, random.Random(f"0:{sequence_number}:1"))
+        result = validate_conversation(
+            {
+                "id": f"crisis-{sequence_number}",
+                "tier": "edge_case",
+                "turns": turns,
+                "persona_id": "persona",
+                "emotional_arc_id": "arc",
+                "training_topic_id": "topic",
+                "persona": brief["persona"],
+                "arc": brief["arc"] | {"arc_type": arc.get("arc_type", "")},
+                "topic": brief["topic"],
+                "edge_case": {"edge_case_key": row["edge_case_key"], "name": row["name"]}
+                | {"edge_case_type": row["edge_case_type"], "rules": row["rules"]},
+            },
+            threshold=7.0,
+        )
+        assert result["score"]["value"] >= 7.0, (sequence_number, result["score"])
+        assert result["passed"], (sequence_number, result["errors"])
 
 
 def test_the_investment_brief_names_no_ticker_and_states_the_boundary():
