@@ -6,11 +6,9 @@ the caller whether to retry, pause the job or give up, and whose `usage` carries
 already billed for a reply that could not be used.
 """
 
-import email.utils
 import json
 import logging
 import os
-import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,9 +22,9 @@ from generation.calls import (
     ClaudeError,
     ConversationReply,
     ConversationRequest,
-    ErrorKind,
     Usage,
 )
+from generation.errors import MESSAGES, is_spend_limit, retry_after_of, status_kind
 from generation.schema import CONVERSATION_SCHEMA
 
 log = logging.getLogger(__name__)
@@ -168,12 +166,23 @@ def _message_of(raw: anthropic.APIResponse[anthropic.types.Message]) -> anthropi
 def _no_retry_at_spend_limit(
     request: anthropic.APIRequest, call_next: anthropic.CallNext
 ) -> anthropic.APIResponse[Any]:
-    """Stop the SDK retrying a 429 that names no wait: it is the spend limit, not a rate limit."""
+    """Stop the SDK retrying a spend limit's 429: the limit will not lift within its retries."""
     response = call_next(request)
     http_response = response.http_response
-    if http_response.status_code == 429 and retry_after_of(http_response.headers) is None:
+    if http_response.status_code == 429 and is_spend_limit(
+        429, retry_after_of(http_response.headers), _body_of(http_response)
+    ):
         http_response.headers["x-should-retry"] = "false"
     return response
+
+
+def _body_of(response: httpx2.Response) -> Any:
+    """An error answer's JSON body (read now; the SDK reads the same bytes again)."""
+    try:
+        response.read()
+        return response.json()
+    except ValueError:
+        return None
 
 
 # --- reading the reply -----------------------------------------------------------------
@@ -254,23 +263,6 @@ def rate_limits_of(headers: Mapping[str, str]) -> dict[str, str]:
     }
 
 
-def retry_after_of(headers: Mapping[str, str]) -> float | None:
-    """Seconds to wait, from retry-after-ms or retry-after (seconds or an HTTP date)."""
-    if milliseconds := headers.get("retry-after-ms"):
-        try:
-            return float(milliseconds) / 1000
-        except ValueError:
-            pass
-    seconds = headers.get("retry-after")
-    if not seconds:
-        return None
-    try:
-        return float(seconds)
-    except ValueError:
-        moment = email.utils.parsedate_tz(seconds)
-        return None if moment is None else max(0.0, email.utils.mktime_tz(moment) - time.time())
-
-
 # --- SDK errors ------------------------------------------------------------------------
 
 
@@ -289,40 +281,10 @@ def _error_from_sdk(error: anthropic.APIError, client: anthropic.Anthropic) -> C
 def _error_from_status(error: anthropic.APIStatusError, client: anthropic.Anthropic) -> ClaudeError:
     status = error.status_code
     retry_after = retry_after_of(error.response.headers)
-    kind = status_kind(status, retry_after)
+    kind = status_kind(status, retry_after, error.body)
     detail = error.api_message or error.response.reason_phrase or "no detail"
-    message = _scrub(_STATUS_MESSAGES[kind].format(status=status, detail=detail), client)
+    message = _scrub(MESSAGES[kind].format(status=status, detail=detail), client)
     return ClaudeError(kind, message, retry_after=retry_after, request_id=error.request_id)
-
-
-def status_kind(status: int, retry_after: float | None) -> ErrorKind:
-    if status == 429:
-        # DESIGN: the spend-limit 429 is the one that names no time to wait.
-        return "rate_limited" if retry_after is not None else "spend_limit"
-    if status == 402:
-        return "spend_limit"
-    if status in (401, 403):
-        return "auth"
-    if status == 408:
-        return "timeout"
-    if status == 529:
-        return "overloaded"
-    if status >= 500 or status == 409:
-        return "server"
-    return "bad_request"
-
-
-_STATUS_MESSAGES: dict[str, str] = {
-    "rate_limited": "Claude's rate limit was reached ({status}): {detail}",
-    "spend_limit": (
-        "the API refused with {status} and no retry-after, so the spend limit is reached: {detail}"
-    ),
-    "auth": "the API key was refused ({status}): {detail}",
-    "timeout": "the API gave up waiting for the request ({status}): {detail}",
-    "overloaded": "Claude is overloaded ({status}): {detail}",
-    "server": "Claude's API failed ({status}): {detail}",
-    "bad_request": "the API refused the request as malformed ({status}): {detail}",
-}
 
 
 def _scrub(text: str, client: anthropic.Anthropic) -> str:

@@ -33,8 +33,19 @@ CONVERSATION_HEADER = "x-eidataset-conversation"
 # The app's attempt at the conversation (1, 2, ...); absent means the first.
 ATTEMPT_HEADER = "x-eidataset-attempt"
 # Checked in this order; each has its own independent draw per request.
-FAULTS = ("spend_limit", "429", "529", "500", "invalid_json", "refusal", "max_tokens")
-HTTP_FAULTS = frozenset({"spend_limit", "429", "529", "500"})
+# New faults go last: each request draws once per fault in this order, so a seed keeps
+# drawing the same faults for the ones before.
+FAULTS = (
+    "spend_limit",
+    "429",
+    "529",
+    "500",
+    "invalid_json",
+    "refusal",
+    "max_tokens",
+    "usage_limit",
+)
+HTTP_FAULTS = frozenset({"spend_limit", "usage_limit", "429", "529", "500"})
 CACHE_TTL_SECONDS = 300  # the API's default ephemeral cache lifetime
 CHARS_PER_TOKEN = 4
 # Per-minute limits of a high usage tier: plausible, and never the bottleneck offline.
@@ -170,12 +181,16 @@ class Emulator:
             }
             message = "This request would exceed the rate limit for your organization."
             return api_error(429, "rate_limit_error", message, headers)
-        if fault == "spend_limit":
+        if fault == "spend_limit":  # the tier's monthly cap: a coded 429, no retry-after
+            message = "Your organization has reached the monthly spend limit of its API tier."
+            details = {"error_code": "enforced_spend_limit_reached"}
+            return api_error(429, "rate_limit_error", message, details=details)
+        if fault == "usage_limit":  # a limit the organisation set itself: a 400
             message = (
-                "You have reached your specified API usage limits (the spend limit). "
-                "You will regain access when the limit resets or is raised in the Console."
+                "You have reached your specified API usage limits. You will regain access on "
+                "2026-01-01 at 00:00 UTC."
             )
-            return api_error(429, "rate_limit_error", message)
+            return api_error(400, "invalid_request_error", message)
         if fault == "529":
             return api_error(529, "overloaded_error", "Overloaded")
         return api_error(500, "api_error", "Internal server error")
@@ -273,14 +288,17 @@ def attempt_of(request: httpx2.Request) -> int | None:
 
 
 def api_error(
-    status: int, error_type: str, message: str, headers: Mapping[str, str] | None = None
+    status: int,
+    error_type: str,
+    message: str,
+    headers: Mapping[str, str] | None = None,
+    details: Mapping[str, str] | None = None,
 ) -> httpx2.Response:
     identity = _identity_headers()
-    body = {
-        "type": "error",
-        "error": {"type": error_type, "message": message},
-        "request_id": identity["request-id"],
-    }
+    error: dict[str, Any] = {"type": error_type, "message": message}
+    if details:
+        error["details"] = dict(details)
+    body = {"type": "error", "error": error, "request_id": identity["request-id"]}
     return httpx2.Response(status, json=body, headers={**identity, **(headers or {})})
 
 

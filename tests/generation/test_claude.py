@@ -252,6 +252,47 @@ def test_a_429_without_a_wait_is_the_spend_limit_permanent_and_not_retried():
     assert "spend limit" in str(error)
 
 
+def test_the_tiers_monthly_cap_is_a_spend_limit_by_its_error_code_even_with_a_wait():
+    body = {
+        "type": "error",
+        "error": {
+            "type": "rate_limit_error",
+            "message": "Your organization has reached its monthly spend limit.",
+            "details": {"error_code": "enforced_spend_limit_reached"},
+        },
+    }
+    handler, seen = answering(httpx2.Response(429, json=body, headers={"retry-after": "1"}))
+
+    error = failure(handler, max_retries=2)
+
+    assert len(seen) == 1  # not retried: the cap does not lift within the SDK's retries
+    assert (error.kind, error.permanent) == ("spend_limit", True)
+    assert "spend limit" in str(error)
+
+
+def test_a_usage_limit_the_organisation_set_is_a_spend_limit_not_a_bad_request():
+    handler, seen = answering(
+        an_error(
+            400,
+            "invalid_request_error",
+            "You have reached your specified API usage limits. You will regain access on "
+            "2026-01-01 at 00:00 UTC.",
+        )
+    )
+
+    error = failure(handler, max_retries=2)
+
+    assert len(seen) == 1
+    assert error.kind == "spend_limit"
+    assert "specified API usage limits" in str(error)
+
+
+def test_another_400_is_still_a_bad_request():
+    handler, _ = answering(an_error(400, "invalid_request_error", "max_tokens: too large"))
+
+    assert failure(handler).kind == "bad_request"
+
+
 def test_an_overloaded_api_is_retried_then_reported_as_overloaded():
     handler, seen = answering(an_error(529, "overloaded_error", **{"retry-after-ms": "1"}))
 

@@ -112,12 +112,13 @@ def test_the_stop_policy_fails_the_job_and_cancels_what_is_left(submit, settings
     assert statuses.count("cancelled") == 5
 
 
-def test_a_spend_limit_pauses_the_job_with_its_reason(submit, settings):
-    settings.EMULATOR_FAULTS = "spend_limit=1.0"
+@pytest.mark.parametrize("fault", ["spend_limit", "usage_limit"])
+def test_either_spend_limit_pauses_the_job_with_its_reason(submit, settings, fault):
+    settings.EMULATOR_FAULTS = f"{fault}=1.0"
     job = submit(4, concurrency=1)
     assert job.status == BatchJob.Status.PAUSED
     assert "spend limit" in job.status_reason
-    assert not job.conversations.filter(status="failed").exists()
+    assert set(job.conversations.values_list("status", flat=True)) == {"pending"}
     assert len(requests(settings)) == 1  # no further call once the limit is known
     settings.EMULATOR_FAULTS = ""
     assert job.resume()
