@@ -11,6 +11,7 @@ from datasets import Features
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from eidataset.labels import CHECK_DESCRIPTIONS as CHECK_LABELS
 from exports.card_header import CHAT_CONFIG, TRAINING_CONFIG, card_metadata
 
 TEMPLATE = "exports/dataset_card.md"
@@ -41,15 +42,6 @@ FIGURE_CAPTIONS = {
     "scores.png": "Distribution of quality scores, with the quality threshold",
     "coverage.png": "Coverage of persona × emotional arc pairs",
     "arc-topic.png": "Coverage of emotional arc × training topic pairs",
-}
-CHECK_LABELS = {
-    "turnCount": "Turn count within 4 to 10",
-    "emotionalProgression": "Emotional progression follows the arc",
-    "harmfulContent": "Harmful content screen",
-    "metadataCompleteness": "Metadata complete",
-    "personaConsistency": "Persona consistency",
-    "qualityScore": "Quality score at or above the threshold",
-    "edgeCaseRules": "Edge-case rules (edge-case conversations only)",
 }
 CC_LICENSE = re.compile(r"^cc-(?P<kind>by(?:-[a-z]+)*)-(?P<version>\d\.\d)$")
 MAX_REVIEW_NOTES = 10

@@ -11,9 +11,10 @@ from django.urls import path
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from generation.conversation_admin import ConversationAdmin
 from generation.dispatch import dispatch
 from generation.forms import PlanBatchForm
-from generation.models import BatchJob, Conversation, GenerationAttempt
+from generation.models import BatchJob, Conversation
 from generation.status import job_status
 
 
@@ -162,98 +163,4 @@ class BatchJobAdmin(ReadOnlyAdmin):
         self._each(request, queryset, "Conversations queued again", lambda job: job.retry_failed())
 
 
-class AttemptInline(admin.TabularInline):
-    model = GenerationAttempt
-    fields = (
-        "number",
-        "worker",
-        "started_at",
-        "ended_at",
-        "outcome",
-        "input_tokens",
-        "output_tokens",
-        "cache_write_tokens",
-        "cache_read_tokens",
-        "cost",
-        "request_id",
-        "error",
-    )
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-@admin.register(Conversation)
-class ConversationAdmin(ReadOnlyAdmin):
-    list_display = (
-        "__str__",
-        "status",
-        "quality_score",
-        "checks_passed",
-        "tier",
-        "persona",
-        "emotional_arc",
-        "training_topic",
-        "edge_case",
-        "turn_count",
-        "cost",
-        "source",
-    )
-    list_filter = (
-        "status",
-        "tier",
-        "batch_job",
-        "persona",
-        "emotional_arc",
-        "training_topic",
-        "edge_case",
-        "source",
-    )
-    list_select_related = ("batch_job", "persona", "emotional_arc", "training_topic", "edge_case")
-    search_fields = ("id", "error")
-    inlines = [AttemptInline]
-    readonly_fields = (
-        "automated_checks",
-        "transcript",
-        "batch_job",
-        "sequence_number",
-        "status",
-        "tier",
-        "persona",
-        "emotional_arc",
-        "training_topic",
-        "edge_case",
-        "chunk_context",
-        "source",
-        "model",
-        "prompt_template",
-        "consultant_profile",
-        "attempts",
-        "cost",
-        "input_tokens",
-        "output_tokens",
-        "cache_write_tokens",
-        "cache_read_tokens",
-        "error",
-        "parameters",
-    )
-    fields = readonly_fields
-
-    @admin.display(description="Turns")
-    def turn_count(self, conversation: Conversation) -> int:
-        return len(conversation.turns or [])
-
-    @admin.display(description="Checks", boolean=True)
-    def checks_passed(self, conversation: Conversation) -> bool | None:
-        return conversation.validation.get("passed") if conversation.validation else None
-
-    @admin.display(description="Automated checks")
-    def automated_checks(self, conversation: Conversation) -> SafeString:
-        return render_to_string("admin/generation/checks.html", {"result": conversation.validation})
-
-    @admin.display(description="Transcript")
-    def transcript(self, conversation: Conversation) -> SafeString:
-        return render_to_string("admin/generation/transcript.html", {"conversation": conversation})
+admin.site.register(Conversation, ConversationAdmin)

@@ -1,0 +1,53 @@
+"""Words people read for the keys the code stores: check names, statuses, free-form keys.
+
+One source for every page, table and card: a stored key (``edgeCaseRules``, ``in_progress``,
+``monthly_income``) is shown through `label`, never as is.
+"""
+
+import re
+
+# The automated checks (review/checks.py), short enough for a filter or a column.
+CHECK_LABELS = {
+    "turnCount": "Turn count",
+    "emotionalProgression": "Emotional progression",
+    "harmfulContent": "Harmful content",
+    "metadataCompleteness": "Metadata complete",
+    "personaConsistency": "Persona consistency",
+    "qualityScore": "Quality score",
+    "edgeCaseRules": "Edge-case rules",
+}
+# The same checks said in full (the dataset card's table, the detail pages).
+CHECK_DESCRIPTIONS = {
+    "turnCount": "Turn count within 4 to 10",
+    "emotionalProgression": "Emotional progression follows the arc",
+    "harmfulContent": "Harmful content screen",
+    "metadataCompleteness": "Metadata complete",
+    "personaConsistency": "Persona consistency",
+    "qualityScore": "Quality score at or above the threshold",
+    "edgeCaseRules": "Edge-case rules (edge-case conversations only)",
+}
+# Keys whose words are not just the key split up.
+WORDS = {
+    **CHECK_LABELS,
+    "offline_emulator": "Offline emulator",
+    "claude": "Claude",
+    "in_progress": "In progress",
+    "edge_case": "Edge case",
+    "by_turn": "By turn",
+    "must_match": "Must match",
+    "must_not_match": "Must not match",
+}
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def check_label(key: str) -> str:
+    return CHECK_LABELS.get(key) or label(key)
+
+
+def label(key: object) -> str:
+    """``monthlyIncome`` and ``monthly_income`` read "Monthly income"."""
+    text = str(key)
+    if text in WORDS:
+        return WORDS[text]
+    words = _CAMEL.sub(" ", text).replace("_", " ").replace("-", " ").strip()
+    return words[:1].upper() + words[1:].lower() if words else text
