@@ -7,30 +7,25 @@ A job never has more live claims than its concurrency, whatever the number of wo
 - anything else is claimed under the job's row lock, counting live claims and reservations;
 - a worker storing a reply takes the job's next conversation in the same transaction, under a
   shared lock on the job row: the slot passes from one conversation to the next.
-The attempt is recorded before the call; the outcome, the cost and the release of the claim
-are written together afterwards.
+The attempt is recorded before the call (attempts.py); the outcome, the cost and the release
+of the claim are written together afterwards (storing.py); a lease that runs out returns the
+conversation (leases.py).
 """
 
-import logging
-import random
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from generation.calls import ClaudeError, ConversationReply, Usage
+from generation import attempts
 from generation.models import BatchJob, Conversation, GenerationAttempt
-from generation.pricing import cost_of
 from generation.querysets import reservation_expiry
-from generation.signals import conversation_completed
 
-log = logging.getLogger(__name__)
 Status = Conversation.Status
 
 
@@ -39,21 +34,6 @@ class Claim:
     conversation: Conversation
     attempt: GenerationAttempt
     owner: str
-
-
-@dataclass(frozen=True)
-class Stored:
-    """What storing a reply did.
-
-    `kept` is False when the conversation had been finished elsewhere (the reply was only
-    charged). `successor` is the conversation the same worker took next in the slot it freed,
-    when it asked for one and the job had one to give. `completed` is the stored row: it was
-    announced to the later stages already, unless there is a successor - then the worker
-    announces it (`announce`) while the successor's call is in flight."""
-
-    kept: bool
-    successor: Claim | None = None
-    completed: Conversation | None = None
 
 
 def live_claims(job: BatchJob) -> int:
@@ -85,7 +65,7 @@ def claim(conversation: Conversation | str, owner: str) -> Claim | None:
             loaded = Conversation.batch_job.is_cached(conversation)
             if not loaded or conversation.batch_job.status == BatchJob.Status.PENDING:
                 BatchJob(pk=conversation.batch_job_id).start()  # conditional: once per job
-            return _begin_attempt(conversation, owner)
+            return begin_attempt(conversation, owner)
     with transaction.atomic():
         job = BatchJob.objects.select_for_update().get(pk=conversation.batch_job_id)
         if job.status not in BatchJob.ACTIVE or not _affordable(job):
@@ -99,7 +79,7 @@ def claim(conversation: Conversation | str, owner: str) -> Claim | None:
             return None
         if job.status == BatchJob.Status.PENDING:
             job.start()
-    return _begin_attempt(conversation, owner)
+    return begin_attempt(conversation, owner)
 
 
 def _take(conversation: Conversation, owner: str, *conditions: Any, **lookups: Any) -> bool:
@@ -128,17 +108,15 @@ def _take(conversation: Conversation, owner: str, *conditions: Any, **lookups: A
     return bool(taken)
 
 
-def _begin_attempt(conversation: Conversation, owner: str) -> Claim:
+def begin_attempt(conversation: Conversation, owner: str) -> Claim:
     """Recorded before the call but after the claiming transaction (and any lock on the job
-    row) has ended: a worker that dies in between leaves a lease that expires, and no call
-    was made."""
-    attempt = GenerationAttempt.objects.create(
-        conversation=conversation, number=conversation.attempts, worker=owner
+    row) has ended: a worker that dies in between leaves a lease that expires."""
+    return Claim(
+        conversation=conversation, attempt=attempts.begin(conversation, owner), owner=owner
     )
-    return Claim(conversation=conversation, attempt=attempt, owner=owner)
 
 
-def _successor(job: BatchJob, owner: str) -> Conversation | None:
+def successor(job: BatchJob, owner: str) -> Conversation | None:
     """Inside the transaction that stores a reply: take the job's next due conversation for
     the same worker, in the slot the stored one frees, so the worker goes straight on.
 
@@ -209,7 +187,7 @@ def _affordable(job: BatchJob) -> bool:
     """Pause the job rather than start a call that could take it past its budget cap."""
     if job.budget_cap is None:
         return True
-    per_conversation = job.estimated_cost / max(job.total_items, 1)
+    per_conversation = attempts.per_conversation_estimate(job)
     committed = job.actual_cost() + per_conversation * (live_claims(job) + 1)
     if committed <= job.budget_cap:
         return True
@@ -218,176 +196,3 @@ def _affordable(job: BatchJob) -> bool:
         f"next conversation about ${per_conversation:.4f}. Raise the cap and resume."
     )
     return False
-
-
-def store_reply(claim: Claim, reply: ConversationReply, then_claim_next: bool = False) -> Stored:
-    """Complete the conversation with `reply` (unless it was already finished elsewhere), and,
-    with `then_claim_next`, take the job's next conversation in the same transaction. Without
-    a successor the stored conversation is announced (checked) before the job can be marked
-    completed, so a completed job's conversations are all checked."""
-    cost = cost_of(reply.usage, reply.model)
-    job = claim.conversation.batch_job
-    following = None
-    with transaction.atomic():
-        _close_attempt(claim.attempt, "ok", reply.usage, cost, reply.request_id, "")
-        stored = (
-            Conversation.objects.filter(pk=claim.conversation.pk)
-            .filter(Q(status=Status.GENERATING) | Q(status=Status.PENDING))
-            .update(
-                status=Status.COMPLETED,
-                turns=reply.turns,
-                source=reply.source,
-                model=reply.model,
-                prompt_template_id=job.prompt_template_id,
-                consultant_profile_id=job.consultant_profile_id,
-                **_usage_increments(reply.usage, cost),
-                error="",
-                retry_scheduled=False,
-                not_before=None,
-                lease_owner="",
-                lease_expires_at=None,
-                completed_at=timezone.now(),
-            )
-        )
-        if not stored:
-            _charge_only(claim.conversation.pk, reply.usage, cost)
-            log.warning(
-                "Conversation %s was already finished; reply discarded", claim.conversation.pk
-            )
-        elif then_claim_next:
-            following = _successor(job, claim.owner)
-    successor = _begin_attempt(following, claim.owner) if following else None
-    completed = None
-    if stored:
-        completed = claim.conversation
-        completed.status, completed.turns = Status.COMPLETED, reply.turns
-        completed.source, completed.model = reply.source, reply.model
-        completed.prompt_template_id = job.prompt_template_id
-        completed.consultant_profile_id = job.consultant_profile_id
-        if successor is None:
-            announce(completed)
-    if successor is None:
-        # After the commit, not inside it: two workers storing a job's last two conversations
-        # at once would each still see the other's as generating, and neither would end the job.
-        job.finish_if_done()
-    return Stored(kept=bool(stored), successor=successor, completed=completed)
-
-
-def announce(conversation: Conversation) -> None:
-    """Tell the later stages (the review app's checks) that `conversation` is stored. What
-    they raise is logged, never passed on: the reply is stored and paid for either way."""
-    answers = conversation_completed.send_robust(
-        sender=Conversation, conversation_id=conversation.pk, conversation=conversation
-    )
-    for receiver, answer in answers:
-        if isinstance(answer, Exception):
-            log.error("%s failed on conversation %s", receiver, conversation.pk, exc_info=answer)
-
-
-def record_error(claim: Claim, error: ClaudeError) -> str:
-    """Put the conversation back for a retry, fail it, or pause the job; say which."""
-    model = claim.conversation.batch_job.model
-    cost = cost_of(error.usage, model)
-    job = BatchJob.objects.get(pk=claim.conversation.batch_job_id)
-    with transaction.atomic():
-        _close_attempt(
-            claim.attempt, error.kind, error.usage, cost, error.request_id or "", str(error)
-        )
-        _charge_only(claim.conversation.pk, error.usage, cost)
-        if error.kind == "spend_limit":
-            outcome = _release(claim, str(error), not_before=None)
-            job.pause(f"Anthropic spend limit reached: {error}. Raise the limit, then resume.")
-        elif error.permanent or claim.conversation.attempts >= settings.GENERATION_MAX_ATTEMPTS:
-            outcome = _fail(claim, error)
-            if job.error_handling == BatchJob.ErrorHandling.STOP:
-                number = claim.conversation.sequence_number
-                job.fail(f"Stopped after conversation #{number} failed: {error}")
-        else:
-            outcome = _release(claim, str(error), not_before=_backoff(claim, error))
-    job.finish_if_done()  # after the commit, as in store_reply
-    return outcome
-
-
-def _backoff(claim: Claim, error: ClaudeError) -> timezone.datetime:
-    if error.retry_after is not None:
-        delay = error.retry_after
-    else:  # exponential with jitter: 2, 4, 8 ... seconds, capped at a minute
-        delay = min(60.0, 2.0**claim.conversation.attempts) * random.uniform(0.5, 1.0)
-    return timezone.now() + timedelta(seconds=delay)
-
-
-def _release(claim: Claim, reason: str, not_before: timezone.datetime | None) -> str:
-    Conversation.objects.filter(pk=claim.conversation.pk, status=Status.GENERATING).update(
-        status=Status.PENDING,
-        error=reason[:2000],
-        retry_scheduled=True,
-        not_before=not_before,
-        lease_owner="",
-        lease_expires_at=None,
-    )
-    return "retry"
-
-
-def _fail(claim: Claim, error: ClaudeError) -> str:
-    Conversation.objects.filter(pk=claim.conversation.pk, status=Status.GENERATING).update(
-        status=Status.FAILED,
-        error=f"{error} (after {claim.conversation.attempts} attempt(s))"[:2000],
-        retry_scheduled=False,
-        lease_owner="",
-        lease_expires_at=None,
-        completed_at=timezone.now(),
-    )
-    return "failed"
-
-
-def _close_attempt(
-    attempt: GenerationAttempt,
-    outcome: str,
-    usage: Usage,
-    cost: Decimal,
-    request_id: str,
-    error: str,
-) -> None:
-    GenerationAttempt.objects.filter(pk=attempt.pk).update(
-        ended_at=timezone.now(),
-        outcome=outcome,
-        request_id=request_id[:120],
-        input_tokens=usage.input_tokens,
-        output_tokens=usage.output_tokens,
-        cache_write_tokens=usage.cache_write_tokens,
-        cache_read_tokens=usage.cache_read_tokens,
-        cost=cost,
-        error=error[:2000],
-    )
-
-
-def _usage_increments(usage: Usage, cost: Decimal) -> dict:
-    return {
-        "input_tokens": F("input_tokens") + usage.input_tokens,
-        "output_tokens": F("output_tokens") + usage.output_tokens,
-        "cache_write_tokens": F("cache_write_tokens") + usage.cache_write_tokens,
-        "cache_read_tokens": F("cache_read_tokens") + usage.cache_read_tokens,
-        "cost": F("cost") + cost,
-    }
-
-
-def _charge_only(conversation_id: str, usage: Usage, cost: Decimal) -> None:
-    """Add what a call cost to the conversation even when its reply is not kept."""
-    Conversation.objects.filter(pk=conversation_id).update(**_usage_increments(usage, cost))
-
-
-def expire_leases() -> int:
-    """Return conversations whose worker vanished (lease expired) to pending."""
-    now = timezone.now()
-    with transaction.atomic():
-        lost = Conversation.objects.filter(status=Status.GENERATING, lease_expires_at__lt=now)
-        GenerationAttempt.objects.filter(conversation__in=lost, ended_at__isnull=True).update(
-            ended_at=now, outcome="lost", error="The worker stopped before the call returned."
-        )
-        return lost.update(
-            status=Status.PENDING,
-            lease_owner="",
-            lease_expires_at=None,
-            retry_scheduled=True,
-            error="The worker stopped before the call returned; retrying.",
-        )

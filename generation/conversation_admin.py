@@ -32,6 +32,7 @@ class AttemptInline(admin.TabularInline):
         "cache_write_tokens",
         "cache_read_tokens",
         "cost",
+        "cost_estimated",
         "request_id",
         "error",
     )

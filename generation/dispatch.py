@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from generation.claims import expire_leases
+from generation.leases import expire_leases
 from generation.models import BatchJob, Conversation
 from generation.prompts import system_prompt_is_cached
 

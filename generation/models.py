@@ -2,7 +2,7 @@
 
 The database is the source of truth for who works on what: a conversation is claimed with a
 conditional UPDATE that sets a lease, and its result is written in the same transaction
-that releases the claim (see generation/claims.py).
+that releases the claim (see generation/claims.py and storing.py).
 """
 
 import uuid
@@ -305,6 +305,9 @@ class GenerationAttempt(models.Model):
     cache_write_tokens = models.PositiveIntegerField(default=0)
     cache_read_tokens = models.PositiveIntegerField(default=0)
     cost = models.DecimalField(**MONEY)
+    cost_estimated = models.BooleanField(
+        default=False, help_text="The call was lost with its worker: charged at the estimate."
+    )
     error = models.TextField(blank=True)
 
     class Meta:

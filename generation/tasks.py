@@ -11,9 +11,9 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from generation import claims, limiter, prompts
+from generation import claims, limiter, prompts, storing
 from generation.calls import ClaudeError, ConversationReply, ConversationRequest
-from generation.claims import Claim, Stored
+from generation.claims import Claim
 from generation.claude import write_conversation
 from generation.dispatch import dispatch, inline_dispatching, sweep, take_next
 from generation.models import Conversation
@@ -50,7 +50,7 @@ def generate_conversation(conversation_id: str) -> str:
     return first
 
 
-def _write(conversation_id: str, go_on: bool) -> tuple[str, Stored | None]:
+def _write(conversation_id: str, go_on: bool) -> tuple[str, storing.Stored | None]:
     """Claim a pending conversation and write it; with `go_on`, also take the next one."""
     conversation = _pending(conversation_id)
     if conversation is None:
@@ -63,7 +63,7 @@ def _write(conversation_id: str, go_on: bool) -> tuple[str, Stored | None]:
     return _call(claim, request, go_on)
 
 
-def _go_on(stored: Stored, go_on: bool) -> tuple[str, Stored | None]:
+def _go_on(stored: storing.Stored, go_on: bool) -> tuple[str, storing.Stored | None]:
     """Write the conversation taken when the last reply was stored (due now: only the shared
     rate-limit window can make it wait); the stored one is announced during the call."""
     successor = stored.successor
@@ -74,7 +74,7 @@ def _go_on(stored: Stored, go_on: bool) -> tuple[str, Stored | None]:
 
 def _call(
     claim: Claim, request: ConversationRequest, go_on: bool, meanwhile: Conversation | None = None
-) -> tuple[str, Stored | None]:
+) -> tuple[str, storing.Stored | None]:
     """The one Messages call for a claimed conversation, and what became of it; with `go_on`
     (and a reply stored), the conversation this worker took next in the freed slot. A stored
     conversation given as `meanwhile` is announced (checked) while the call is in flight."""
@@ -82,11 +82,11 @@ def _call(
     try:
         reply = _calling(numbered, meanwhile)
     except ClaudeError as error:
-        outcome = claims.record_error(claim, error)
+        outcome = storing.record_error(claim, error)
         log.info("Conversation %s: %s (%s)", claim.conversation.pk, outcome, error.kind)
         return outcome, None
     limiter.learn(request.model, reply.rate_limits)
-    stored = claims.store_reply(claim, reply, then_claim_next=go_on and not inline_dispatching())
+    stored = storing.store_reply(claim, reply, then_claim_next=go_on and not inline_dispatching())
     return ("completed" if stored.kept else "discarded"), stored
 
 
@@ -97,7 +97,7 @@ def _calling(request: ConversationRequest, meanwhile: Conversation | None) -> Co
         return write_conversation(request)
     call = _call_thread().submit(write_conversation, request)
     try:
-        claims.announce(meanwhile)
+        storing.announce(meanwhile)
     finally:
         reply = call.result()  # the call is paid for: it is waited for whatever happened here
     return reply

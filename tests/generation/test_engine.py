@@ -1,17 +1,21 @@
 """Claim, call, store: the whole generation path against the emulator, inline."""
 
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
-from generation import claims
+from generation import claims, storing
+from generation.claude import write_conversation
 from generation.dispatch import dispatch, sweep
 from generation.emulator import read_request_log
+from generation.leases import expire_leases
 from generation.models import BatchJob, Conversation, GenerationAttempt
+from generation.pricing import cost_of
 from generation.status import job_status
-from generation.tasks import generate_conversation
+from generation.tasks import generate_conversation, request_for
 
 pytestmark = pytest.mark.django_db
 
@@ -196,6 +200,43 @@ def test_an_expired_lease_goes_back_to_pending_and_is_generated(submit, settings
     first.refresh_from_db()
     assert first.status == "completed" and first.attempts == 2
     assert list(first.attempt_log.values_list("outcome", flat=True)) == ["lost", "ok"]
+
+
+def test_a_call_lost_with_its_worker_is_charged_at_its_estimate_in_the_jobs_cost(submit):
+    job = submit(3, run=False)
+    first = job.conversations.first()
+    assert claims.claim(first.pk, "a-worker-that-dies")
+    Conversation.objects.filter(pk=first.pk).update(
+        lease_expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    assert sweep()["returned"] == 1
+    first.refresh_from_db()
+    lost, ok = first.attempt_log.order_by("number")
+    estimate = (job.estimated_cost / job.total_items).quantize(Decimal("0.000001"))
+    assert (lost.outcome, lost.cost, lost.cost_estimated) == ("lost", estimate, True)
+    assert (ok.outcome, ok.cost_estimated) == ("ok", False)
+    assert first.cost == estimate + ok.cost
+    assert job.actual_cost() == sum(c.cost for c in job.conversations.all())
+    assert job.actual_cost() > sum(a.cost for a in GenerationAttempt.objects.filter(outcome="ok"))
+
+
+def test_a_reply_arriving_after_its_lease_was_given_up_replaces_the_estimate(submit):
+    job = submit(2, run=False)
+    first = job.conversations.first()
+    claim = claims.claim(first.pk, "a-slow-worker")
+    Conversation.objects.filter(pk=first.pk).update(
+        lease_expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    assert expire_leases() == 1  # not sweep(): it would hand the conversation out again
+    request = request_for(claim.conversation)
+    reply = write_conversation(replace(request, attempt=claim.attempt.number))
+    stored = storing.store_reply(claim, reply)
+
+    assert stored.kept
+    first.refresh_from_db()
+    attempt = first.attempt_log.get()
+    assert (attempt.outcome, attempt.cost_estimated) == ("ok", False)
+    assert first.cost == attempt.cost == cost_of(reply.usage, reply.model)  # charged once
 
 
 def test_higher_priority_jobs_take_the_free_slots_first(submit, settings):

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from generation import claims
+from generation import claims, storing
 from generation.claude import write_conversation
 from generation.dispatch import take_next
 from generation.emulator import read_request_log
@@ -41,7 +41,7 @@ def claim_first(job: BatchJob, owner: str = "worker-a") -> claims.Claim:
 def test_a_stored_reply_hands_the_freed_slot_to_the_same_worker(submit):
     job = submit(5, concurrency=1, run=False)
     claim = claim_first(job)
-    stored = claims.store_reply(claim, reply_for(claim), then_claim_next=True)
+    stored = storing.store_reply(claim, reply_for(claim), then_claim_next=True)
     assert stored.kept
     successor = stored.successor
     assert successor.owner == "worker-a"
@@ -60,7 +60,7 @@ def test_a_worker_handing_over_its_slot_writes_the_whole_job_once_each(submit, s
     while claim is not None:
         assert job.conversations.live().count() == 1
         written.append(claim.conversation.pk)
-        claim = claims.store_reply(claim, reply_for(claim), then_claim_next=True).successor
+        claim = storing.store_reply(claim, reply_for(claim), then_claim_next=True).successor
     assert len(written) == len(set(written)) == 6
     job.refresh_from_db()
     assert job.status == BatchJob.Status.COMPLETED
@@ -106,7 +106,7 @@ def test_no_slot_is_handed_over_when_the_general_path_must_decide(submit, change
     claim = claim_first(job)
     change(job, submit)
     generating = set(job.conversations.generating().values_list("pk", flat=True))
-    stored = claims.store_reply(claim, reply_for(claim), then_claim_next=True)
+    stored = storing.store_reply(claim, reply_for(claim), then_claim_next=True)
     assert stored.kept and stored.successor is None
     assert Conversation.objects.get(pk=claim.conversation.pk).status == "completed"
     now_generating = set(job.conversations.generating().values_list("pk", flat=True))
@@ -116,7 +116,7 @@ def test_no_slot_is_handed_over_when_the_general_path_must_decide(submit, change
 def test_a_reply_stored_without_asking_hands_nothing_over(submit):
     job = submit(4, concurrency=2, run=False)
     claim = claim_first(job)
-    stored = claims.store_reply(claim, reply_for(claim))
+    stored = storing.store_reply(claim, reply_for(claim))
     assert stored.kept and stored.successor is None
     assert job.conversations.generating().count() == 0
 
@@ -183,7 +183,7 @@ def test_workers_handing_over_at_the_same_moment_never_exceed_the_concurrency(su
 
     def work(claim) -> None:
         while claim is not None:
-            claim = claims.store_reply(claim, reply_for(claim), then_claim_next=True).successor
+            claim = storing.store_reply(claim, reply_for(claim), then_claim_next=True).successor
             seen.append(job.conversations.live().count())
 
     run_at_once(work, taken)
@@ -197,12 +197,12 @@ def test_workers_handing_over_at_the_same_moment_never_exceed_the_concurrency(su
 def test_a_conversation_handed_on_from_is_checked_only_when_announced(submit):
     job = submit(4, concurrency=1, run=False)
     claim = claim_first(job)
-    stored = claims.store_reply(claim, reply_for(claim), then_claim_next=True)
+    stored = storing.store_reply(claim, reply_for(claim), then_claim_next=True)
     assert stored.successor is not None and stored.completed.pk == claim.conversation.pk
     assert Conversation.objects.get(pk=claim.conversation.pk).quality_score is None
-    claims.announce(stored.completed)  # the worker does it while its next call is in flight
+    storing.announce(stored.completed)  # the worker does it while its next call is in flight
     assert Conversation.objects.get(pk=claim.conversation.pk).quality_score is not None
-    last = claims.store_reply(stored.successor, reply_for(stored.successor))
+    last = storing.store_reply(stored.successor, reply_for(stored.successor))
     assert last.successor is None  # nothing asked: announced (checked) at once
     assert Conversation.objects.get(pk=last.completed.pk).quality_score is not None
 
