@@ -6,13 +6,15 @@ PYTEST := $(PY) -m pytest
 TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/eidataset
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: help install run serve test test-sqlite test-pg lint format bench
+.PHONY: help install install-train run serve test test-sqlite test-pg lint format bench
 
 help:
 	@echo "make run        install, create the SQLite database, load the scaffolding, generate 100"
 	@echo "                conversations (offline emulator without ANTHROPIC_API_KEY), check them,"
 	@echo "                draw the review sample, export a release under var/releases, start the admin"
 	@echo "make test       install, run the whole suite on SQLite and on PostgreSQL"
+	@echo "make install-train  the optional training packages (torch CPU, transformers, trl, peft,"
+	@echo "                mistral-common) that \`manage.py train_check RELEASE\` needs"
 	@echo "make test-sqlite | test-pg | lint | format | bench"
 
 install: $(VENV)/.installed
@@ -22,6 +24,10 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
+
+# Optional: what `manage.py train_check` needs (torch's CPU build: about 1 GB installed).
+install-train: install
+	$(PY) -m pip install --quiet -r requirements-train.txt
 
 # The main job on the embedded default (SQLite, django-q2's ORM broker, local qcluster workers):
 # seed, plan 100, generate, check, draw the review sample, export the release.

@@ -14,7 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from exports.forms import PublishForm, ReleaseForm
-from exports.models import Publication, Release
+from exports.models import Publication, Release, TrainCheck
 from exports.package import ReleaseError, release_paths
 from generation.models import BatchJob
 
@@ -41,6 +41,64 @@ class PublicationInline(admin.TabularInline):
         )
 
 
+class TrainCheckInline(admin.StackedInline):
+    """`manage.py train_check` runs: does the release train (read-only, a log)."""
+
+    model = TrainCheck
+    extra = 0
+    can_delete = False
+    fields = (
+        "created_at",
+        "passed",
+        "problems",
+        "steps",
+        "tokenizer",
+        "token_lengths",
+        "suggested_max_length",
+        "loss_share",
+        "losses",
+        "weights",
+        "speed",
+        "versions",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="Tokens per example")
+    def token_lengths(self, check: TrainCheck) -> str:
+        return (
+            f"{check.examples} examples: min {check.tokens_min}, median {check.tokens_median:g}, "
+            f"p95 {check.tokens_p95}, max {check.tokens_max}"
+        )
+
+    @admin.display(description="Tokens in the loss")
+    def loss_share(self, check: TrainCheck) -> str:
+        return f"{check.loss_token_share:.1%} (assistant only)"
+
+    @admin.display(description="Loss before → after")
+    def losses(self, check: TrainCheck) -> str:
+        return (
+            f"train {check.train_loss_start:.4f} → {check.train_loss_end:.4f}; "
+            f"validation {check.validation_loss_start:.4f} → {check.validation_loss_end:.4f}"
+        )
+
+    @admin.display(description="Weights changed")
+    def weights(self, check: TrainCheck) -> str:
+        return (
+            f"LoRA {check.lora_tensors_changed} of {check.lora_tensors}; "
+            f"base {check.base_tensors_changed} of {check.base_tensors}"
+        )
+
+    @admin.display(description="Speed")
+    def speed(self, check: TrainCheck) -> str:
+        return f"{check.seconds_per_step:.2f} s per step, peak {check.peak_rss_mb:.0f} MB"
+
+
 @admin.register(Release)
 class ReleaseAdmin(admin.ModelAdmin):
     list_display = (
@@ -55,7 +113,7 @@ class ReleaseAdmin(admin.ModelAdmin):
     list_filter = ("status",)
     search_fields = ("name", "title")
     list_select_related = ("created_by",)
-    inlines = (PublicationInline,)
+    inlines = (PublicationInline, TrainCheckInline)
     actions = ("publish_to_hub",)
     add_form_template = "admin/exports/release/add_form.html"
     fields = (

@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 
 from eidataset.labels import CHECK_DESCRIPTIONS as CHECK_LABELS
 from exports.card_header import CHAT_CONFIG, TRAINING_CONFIG, card_metadata
+from exports.card_training import training_section
 
 TEMPLATE = "exports/dataset_card.md"
 REPO_PLACEHOLDER = "YOUR_ORG"
@@ -321,6 +322,7 @@ def usage_context(stats: dict) -> dict:
             else ""
         ),
         "citation": citation(stats),
+        "training_section": training_section(f"{REPO_PLACEHOLDER}/{stats['name']}"),
     }
 
 

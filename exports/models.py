@@ -73,3 +73,42 @@ class Publication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.release} -> {self.repo_id}@{self.tag}"
+
+
+class TrainCheck(models.Model):
+    """One `train_check` run on a release: a tiny randomly initialised causal LM fine-tuned with
+    LoRA on its chat config, the loss on the assistant's tokens only (exports/training/)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="train_checks")
+    passed = models.BooleanField(default=False)
+    problems = models.TextField(blank=True, help_text="Why it did not pass, one per line.")
+    steps = models.PositiveIntegerField()
+    tokenizer = models.CharField(max_length=200)
+    examples = models.PositiveIntegerField(help_text="Chat examples, train and validation")
+    tokens_min = models.PositiveIntegerField()
+    tokens_median = models.FloatField()
+    tokens_p95 = models.PositiveIntegerField()
+    tokens_max = models.PositiveIntegerField()
+    suggested_max_length = models.PositiveIntegerField()
+    loss_token_share = models.FloatField(help_text="Share of the train split's tokens in the loss")
+    train_loss_start = models.FloatField(help_text="Loss over the train split before training")
+    train_loss_end = models.FloatField(help_text="Loss over the train split after training")
+    validation_loss_start = models.FloatField()
+    validation_loss_end = models.FloatField()
+    step_losses = models.JSONField(default=list, blank=True)
+    lora_tensors = models.PositiveIntegerField()
+    lora_tensors_changed = models.PositiveIntegerField()
+    base_tensors = models.PositiveIntegerField()
+    base_tensors_changed = models.PositiveIntegerField()
+    seconds_per_step = models.FloatField()
+    peak_rss_mb = models.FloatField(help_text="The process's peak resident memory")
+    versions = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "train_checks"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.release} train check ({'passed' if self.passed else 'failed'})"

@@ -394,9 +394,12 @@ def test_usage_license_and_citation_name_this_release():
     assert (
         'data_files={"train": "chat/train.jsonl", "validation": "chat/validation.jsonl"}' in usage
     )
-    trl = section(body, "Fine-tune with TRL")
+    trl = section(body, "Train with TRL")
     assert "SFTTrainer(" in trl
     assert 'train_dataset=chat["train"]' in trl
+    assert "assistant_only_loss=True" in trl
+    assert 'AutoTokenizer.from_pretrained("YOUR_MODEL_ID")' in trl
+    assert "max_length = None" in trl  # nothing measured before train_check runs
     assert "https://creativecommons.org/licenses/by-nc/4.0/" in section(body, "License")
     assert "[LICENSE.txt](LICENSE.txt)" in section(body, "License")
     citation = section(body, "Citation")
