@@ -92,8 +92,10 @@ class TrainCheck(models.Model):
     tokens_max = models.PositiveIntegerField()
     suggested_max_length = models.PositiveIntegerField()
     loss_token_share = models.FloatField(help_text="Share of the train split's tokens in the loss")
-    train_loss_start = models.FloatField(help_text="Loss over the train split before training")
-    train_loss_end = models.FloatField(help_text="Loss over the train split after training")
+    train_loss_start = models.FloatField(
+        help_text="Loss over the train split's first examples, before training"
+    )
+    train_loss_end = models.FloatField(help_text="The same, after training")
     validation_loss_start = models.FloatField()
     validation_loss_end = models.FloatField()
     step_losses = models.JSONField(default=list, blank=True)

@@ -45,10 +45,10 @@ def summary(check: TrainCheck) -> str:
             f"{check.tokens_median:g}, p95 {check.tokens_p95}, max {check.tokens_max}; "
             f"suggested max_length {check.suggested_max_length}",
             f"Share of tokens in the loss (assistant only): {check.loss_token_share:.1%}",
-            f"Training loss over the train split: {check.train_loss_start:.4f} -> "
-            f"{check.train_loss_end:.4f} after {check.steps} steps",
-            f"Validation loss: {check.validation_loss_start:.4f} -> "
-            f"{check.validation_loss_end:.4f}",
+            f"Loss over the train split's first examples: "
+            f"{check.train_loss_start:.4f} -> {check.train_loss_end:.4f} after {check.steps} steps",
+            f"Loss over the validation split's first examples: "
+            f"{check.validation_loss_start:.4f} -> {check.validation_loss_end:.4f}",
             f"LoRA tensors changed: {check.lora_tensors_changed} of {check.lora_tensors}; "
             f"base tensors changed: {check.base_tensors_changed} of {check.base_tensors}",
             f"{check.seconds_per_step:.2f} s per step, peak memory {check.peak_rss_mb:.0f} MB",
