@@ -13,20 +13,26 @@ from eidataset.models import Persona, TrainingTopic
 # Turn counts a real first or follow-up session runs to; the spec allows 4-10.
 TURN_COUNT_WEIGHTS = {4: 2, 5: 4, 6: 5, 7: 4, 8: 3, 9: 1, 10: 1}
 
-TRIGGERS = (
-    "a letter or statement that arrived this week and has not been opened for long",
-    "a conversation with a partner or family member that went badly",
-    "a bill or expense that was larger than expected",
-    "a friend's or colleague's news that made the client compare themselves",
-    "an upcoming deadline (enrollment, renewal, tax filing) in the next few weeks",
-    "a change at work: a raise, a cut in hours, or a new benefits package",
-    "a news headline about the economy or the markets",
-    "a birthday or anniversary that made the client take stock",
-    "a recommendation from a friend who worked with Elena",
-    "a follow-up to a previous session where homework was left undone",
-    "an unexpected windfall: a bonus, a refund or a small inheritance",
-    "a health scare or a family member's illness",
-)
+FIRST_MEETING = "first meeting"
+SESSIONS = (FIRST_MEETING, "second meeting", "check-in call", "follow-up after a month")
+RETURNING = SESSIONS[1:]
+
+# What brings the client in, with the sessions it can bring them to: a friend's recommendation
+# brings a new client, unfinished homework a returning one; the rest fit any session.
+TRIGGERS: dict[str, tuple[str, ...]] = {
+    "a letter or statement that arrived this week and has not been opened for long": SESSIONS,
+    "a conversation with a partner or family member that went badly": SESSIONS,
+    "a bill or expense that was larger than expected": SESSIONS,
+    "a friend's or colleague's news that made the client compare themselves": SESSIONS,
+    "an upcoming deadline (enrollment, renewal, tax filing) in the next few weeks": SESSIONS,
+    "a change at work: a raise, a cut in hours, or a new benefits package": SESSIONS,
+    "a news headline about the economy or the markets": SESSIONS,
+    "a birthday or anniversary that made the client take stock": SESSIONS,
+    "a recommendation from a friend who worked with Elena": (FIRST_MEETING,),
+    "a follow-up to a previous session where homework was left undone": RETURNING,
+    "an unexpected windfall: a bonus, a refund or a small inheritance": SESSIONS,
+    "a health scare or a family member's illness": SESSIONS,
+}
 
 OPENING_ANGLES = (
     "opens with a direct, practical question",
@@ -39,8 +45,6 @@ OPENING_ANGLES = (
     "opens by saying what someone else told them to do",
 )
 
-SESSIONS = ("first meeting", "second meeting", "check-in call", "follow-up after a month")
-
 
 def draw_turn_count(rng: random.Random) -> int:
     counts, weights = zip(*TURN_COUNT_WEIGHTS.items(), strict=True)
@@ -49,11 +53,17 @@ def draw_turn_count(rng: random.Random) -> int:
 
 def draw_specifics(persona: Persona, topic: TrainingTopic, rng: random.Random) -> dict[str, Any]:
     return {
-        "situation": f"{rng.choice(SESSIONS)}; brought in by {rng.choice(TRIGGERS)}",
+        "situation": draw_situation(rng),
         "numbers": _numbers(persona.finances, rng),
         "opening_angle": rng.choice(OPENING_ANGLES),
         "focus_concept": rng.choice(topic.key_concepts) if topic.key_concepts else topic.name,
     }
+
+
+def draw_situation(rng: random.Random) -> str:
+    """'first meeting; brought in by ...': the trigger first, then a session it fits."""
+    trigger = rng.choice(list(TRIGGERS))
+    return f"{rng.choice(TRIGGERS[trigger])}; brought in by {trigger}"
 
 
 def _numbers(finances: dict[str, Any], rng: random.Random) -> dict[str, int]:

@@ -98,6 +98,22 @@ def test_no_two_parameter_sets_make_the_same_prompt(scaffolding):
 
 
 @pytest.mark.django_db
+def test_each_sets_session_fits_what_brought_the_client_in(scaffolding):
+    situations = [
+        parameter_set.specifics["situation"]
+        for seed in range(5)
+        for parameter_set in plan_parameter_sets(100, seed=seed)
+    ]
+    recommended = [s for s in situations if "recommendation from a friend" in s]
+    homework = [s for s in situations if "homework was left undone" in s]
+
+    assert recommended and homework
+    assert {s.partition(";")[0] for s in recommended} == {"first meeting"}
+    assert "first meeting" not in {s.partition(";")[0] for s in homework}
+    assert len({s.partition(";")[0] for s in situations}) == 4
+
+
+@pytest.mark.django_db
 def test_lock_step_round_robin_would_repeat_pairs_that_this_plan_does_not(scaffolding):
     scaffold = Scaffold.active()
     arcs, topics = scaffold.free_arcs, scaffold.topics
