@@ -4,9 +4,18 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from generation.emulator.openings import (
+    ANGLE_LINES,
+    FEELING_LINES,
+    FIRST_GREETINGS,
+    RETURNING_GREETINGS,
+    TRAIT_LINES,
+    TRIGGER_LEADS,
+    TRIGGER_LINES,
+    UNKNOWN_TRIGGER,
+)
 from generation.emulator.phrases import (
     AFFIRMATIONS,
-    ANGLE_LINES,
     ANSWERS,
     CHECK_IN_WHEN,
     CHECK_INS,
@@ -18,12 +27,9 @@ from generation.emulator.phrases import (
     CONTINGENCIES,
     DISCLOSURES,
     EXPLANATIONS,
-    FEELING_LINES,
     FOLLOW_UP_ANSWERS,
     GENTLE_VALIDATIONS,
-    GREETINGS,
     NOW_FEELING,
-    OPENING_LEADS,
     OPENING_QUESTIONS,
     PERMISSION,
     PLANNING_QUESTIONS,
@@ -36,11 +42,10 @@ from generation.emulator.phrases import (
     STILL_FEELING,
     SUGGESTIONS,
     TIE_INS,
-    TRAIT_LINES,
-    TRIGGER_LINES,
     VALIDATIONS,
 )
 from generation.emulator.scene import Scene, chunk_quote
+from generation.emulator.wording import pick, tidy
 
 
 @dataclass
@@ -83,7 +88,7 @@ def figure_values(scene: Scene, index: int) -> dict[str, str]:
 
 def opening_beat(scene: Scene, index: int) -> Beat:
     client = joined(
-        scene.say(GREETINGS),
+        scene.say(RETURNING_GREETINGS if scene.returning else FIRST_GREETINGS),
         _trigger_line(scene),
         _angle_line(scene),
         scene.say(FEELING_LINES, feeling=scene.feeling(index)),
@@ -102,9 +107,7 @@ def opening_reply(scene: Scene, opener: str, question: str) -> tuple[str, str]:
 
 
 def _opening_question(scene: Scene) -> str:
-    lead = scene.say(OPENING_LEADS)
-    body = scene.say(OPENING_QUESTIONS, concept=scene.concept(0))
-    return f"{lead} {body}" if lead else capitalized(body)
+    return scene.say(OPENING_QUESTIONS, concept=scene.concept(0))
 
 
 def exploration_beat(scene: Scene, index: int) -> Beat:
@@ -128,7 +131,7 @@ def education_beat(scene: Scene, index: int) -> Beat:
     values = figure_values(scene, index)
     asked = phase_plan(len(scene.emotions))[index - 1] == "exploration"
     question = scene.say(CONCEPT_QUESTIONS, **values)
-    question = f"{scene.say(CONSENTS)} {question}" if asked else capitalized(question)
+    question = f"{scene.say(CONSENTS)} {continued(question)}" if asked else question
     client = joined(question, feeling_line(scene, index))
     disclosing = scene.rng.random() < 0.2
     elena = joined(
@@ -158,7 +161,7 @@ def resolution_beat(scene: Scene, index: int) -> Beat:
     values = {"feeling": scene.feeling(index), "concept": scene.concept(index)}
     client = scene.say(CLOSINGS, **values)
     label, value = scene.figure(0)
-    values |= {"label": label, "amount": value, "when": scene.say(CHECK_IN_WHEN)}
+    values |= {"label": label, "amount": value, "when": pick(CHECK_IN_WHEN, scene.rng)}
     elena = joined(
         validation(scene, index), scene.say(RECAPS, **values), scene.say(CHECK_INS, **values)
     )
@@ -201,13 +204,18 @@ def _chunk_line(scene: Scene) -> str:
 
 def _trigger_line(scene: Scene) -> str:
     """The planner's situation is a note about the session ("first meeting; brought in by a
-    bill ..."): the client tells what brought them in, and a first-person note is said as is."""
+    bill ..."): the client tells what brought them in, in their own words; a first-person
+    note is said as is."""
     situation = str((scene.brief.get("specifics") or {}).get("situation") or "")
     trigger = situation.partition("brought in by ")[2].strip().rstrip(".")
-    if trigger:
-        trigger = re.sub(r"\bElena\b", "you", trigger)
-        return scene.say(TRIGGER_LINES, trigger=trigger)
-    return situation if re.match(r"(I|I'm|My|We)\b", situation) else ""
+    if not trigger:
+        return situation if re.match(r"(I|I'm|My|We)\b", situation) else ""
+    for pattern, lines in TRIGGER_LINES.items():
+        if re.search(pattern, trigger, re.I):
+            lead = scene.say(TRIGGER_LEADS, fragment=True)
+            return tidy(f"{lead} {scene.say(lines, fragment=True)}.")
+    trigger = re.sub(r"\bElena\b", "you", re.sub(r"\bthe client\b", "me", trigger))
+    return scene.say((UNKNOWN_TRIGGER,), trigger=trigger)
 
 
 def _angle_line(scene: Scene) -> str:
@@ -222,7 +230,13 @@ def _angle_line(scene: Scene) -> str:
 def _trait_line(scene: Scene) -> str:
     traits = " ".join(scene.brief["persona"].get("communication_traits") or [])
     lines = [line for key, ls in TRAIT_LINES.items() if re.search(key, traits, re.I) for line in ls]
-    return scene.rng.choice(lines) if lines and scene.rng.random() < 0.7 else ""
+    return scene.say(lines) if lines and scene.rng.random() < 0.7 else ""
+
+
+def continued(sentence: str) -> str:
+    """A sentence as it reads after a semicolon: its first word in lower case, unless "I"."""
+    first = sentence.split(" ", 1)[0]
+    return sentence if re.match(r"I\b", first) else sentence[:1].lower() + sentence[1:]
 
 
 def capitalized(sentence: str) -> str:

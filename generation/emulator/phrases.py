@@ -1,251 +1,307 @@
-"""What the client and Elena say in a standard session, phase by phase."""
+"""What the client and Elena say in a standard session, phase by phase.
 
-GREETINGS = (
-    "Hi Elena, it's {name}.",
-    "Hello Elena. {name} here.",
-    "Hi, I'm {name}. Thanks for making time for me.",
-    "Elena, hi. It's {name}.",
-    "Hi Elena. {name} again, and I brought the folder this time.",
-    "Good morning, Elena. It's {name}; thanks for fitting me in.",
-)
-TRIGGER_LINES = (
-    "What finally got me to call was {trigger}.",
-    "I booked this because of {trigger}.",
-    "This week it was {trigger}, and I couldn't keep ignoring it.",
-    "The thing that pushed me was {trigger}.",
-)
-ANGLE_LINES = {
-    r"practical question": ("Straight question: what should I do about {concept}?",),
-    r"apologi|paperwork": ("Sorry, I don't have all my paperwork together.",),
-    r"specific number": ("There's one number I can't stop thinking about: {amount}.",),
-    r"joke": ("(laughs) I figured if I made a joke first, this would be easier.",),
-    r"almost cancel": ("I almost cancelled today, to be honest.",),
-    r"at length|what happened": ("It's been a week, so bear with me while I explain.",),
-    r"normal": ("Is this normal, or am I the only one who's this far behind?",),
-    r"someone else|told them": ("My brother keeps telling me what to do, and I don't know.",),
-}
-FEELING_LINES = (
-    "Honestly, I feel {feeling} about it.",
-    "I'll be honest, I'm pretty {feeling} right now.",
-    "Mostly I just feel {feeling}.",
-    "I don't know how else to say it: I'm {feeling}.",
-    "If I'm being real with you, I feel {feeling} every time I think about it.",
-)
-STILL_FEELING = (
-    "I still feel {feeling} about it, honestly.",
-    "Part of me is still {feeling} about the {label}.",
-    "I'm {feeling}, but I want to understand {concept}.",
-    "Saying {amount} out loud, I notice I'm {feeling}.",
-    "I get {feeling} every time I think about {concept}.",
-    "Honestly, {amount} makes me feel {feeling}.",
-)
-NOW_FEELING = (
-    "That already makes me feel {feeling}.",
-    "I feel {feeling} hearing that about {concept}.",
-    "I'm starting to feel {feeling} about the {label}.",
-    "Funny, I feel {feeling} now that {amount} is on paper.",
-    "For once, {concept} makes me feel {feeling} instead of panicked.",
-)
-TRAIT_LINES = {
-    r"humor|joke": ("(laughs) Cue the nervous laugh.", "My strategy so far has been jokes."),
-    r"apologi": ("Sorry, I know this is a lot.", "Sorry if this is a silly question."),
-    r"what if": ("What if I'm already too far behind?", "What if I get this wrong too?"),
-    r"spreadsheet|numbers": ("I even built a spreadsheet, and it only made me more nervous.",),
-    r"vague": ("It's a few thousand, maybe. I'd have to check.",),
-    r"downplay": ("It's fine, I've got it. Mostly.",),
-    r"certainty|exact": ("I just want to know for sure that we're doing this right.",),
-}
+Each phrase is composed from varied parts (wording.py: [a|b] picks one, {slot} is filled), so
+a hundred conversations rarely share a sentence. Slots: {name} the client's first name,
+{feeling} an adjective phrase, {concept} a noun phrase after a preposition, {label} and
+{amount} one of the client's figures, {small} and {spare} monthly amounts, {debt} the
+client's first debt, {step} a next step in Elena's words and {my_step} in the client's.
+"""
+
 GENTLE_VALIDATIONS = (
-    "It makes complete sense to feel {feeling}, {name}.",
-    "Thank you for telling me that, {name}; feeling {feeling} here is completely understandable.",
-    "I can hear how {feeling} you are, and that's a very human reaction.",
-    "{name}, anyone carrying what you're carrying could feel {feeling}.",
-    "Feeling {feeling} about money is more common than you'd think, {name}.",
-    "That sounds heavy, {name}, and feeling {feeling} about it makes sense.",
-    "Of course you feel {feeling}, {name}; you've been holding this for a while.",
-    "I'm glad you said that out loud, {name}; feeling {feeling} is a fair response.",
+    "[It makes [complete|a lot of|total] sense|It's [natural|understandable|okay]] to feel"
+    " {feeling}[, {name}| about this| right now| about it][, given how long you've carried"
+    " it|, when it touches everything|, especially this week|, and you're not alone in it|].",
+    "[Thank you for [telling me|saying that|being so honest][, {name}|]|I'm glad you said that"
+    " out loud[, {name}|]]; feeling {feeling} [here|about this|right now|after a week like"
+    " this] is [completely understandable|a very human reaction|a fair response|not a"
+    " failing].",
+    "I can hear how {feeling} you [are|feel][ about this| right now|][, {name}|], and [that's"
+    " a very human reaction|it makes sense|I'm glad you told me|it's worth saying out loud].",
+    "Anyone carrying what you're carrying [could|would|might] feel {feeling}[, {name}|][, and"
+    " plenty of people I work with have|, at least for a while|, honestly|].",
+    "Feeling {feeling} about [money|this|your finances] is [more common than you'd"
+    " think|something I hear a lot|far more common than people admit|nothing to be ashamed"
+    " of][, {name}|][, and it says nothing bad about you|, so you're in good company|].",
+    "That sounds [heavy|hard|exhausting|like a lot][, {name}|], and feeling {feeling} [about"
+    " it|about all of this|right now|this week] makes [sense|complete sense|total sense]"
+    "[ to me|].",
 )
 # Validations that also name the client's numbers; not for an edge case's delicate moments.
 VALIDATIONS = (
     *GENTLE_VALIDATIONS,
-    "With {amount} of {label} on your mind, feeling {feeling} is a fair response.",
-    "Anyone looking at {amount} of {label} could feel {feeling}, {name}.",
-    "It's okay to feel {feeling} about {concept}; it's new, and it touches everything.",
+    "With {amount} of {label} [on your mind|in the picture|on the page], feeling {feeling}"
+    " is [a fair response|completely understandable|what most people would feel|no"
+    " surprise][, {name}|].",
+    "[Anyone|Most people|A lot of people] looking at {amount} of {label} [could|would|might]"
+    " feel {feeling}[, {name}|][, so you're in good company|, honestly|].",
 )
 AFFIRMATIONS = (
-    "I'm really glad you feel {feeling}, {name}.",
-    "It's good to hear you sound {feeling}, {name}.",
-    "That shift to feeling {feeling} is yours, {name}; you did the work.",
-    "{name}, I can hear that you feel {feeling}, and you've earned it.",
-    "Feeling {feeling} is a good sign, {name}; it means the plan fits you.",
-    "You sound {feeling} now, and you got there by looking at your {label} head-on.",
-    "Hearing you feel {feeling} about {concept} tells me we're on the right track.",
+    "I'm [really |so |]glad [to hear you feel|you're feeling|you feel] {feeling}[, {name}|]"
+    "[; you [earned|worked for] that|, because you did the work|; that's real progress|].",
+    "It's [good|lovely|really good|a relief] to hear you sound {feeling}[, {name}|][, because"
+    " that shift is yours|, and you did the work to get there|; it shows|].",
+    "That shift to feeling {feeling} is [yours|all yours|something you built][, {name}|];"
+    " [you did the work|you looked at the hard parts|you stayed with it|you didn't look"
+    " away].",
+    "I can hear that you feel {feeling} [now|today|at last][, {name}|], and [you've earned"
+    " it|that matters|it shows in how you talk about the numbers|I don't take that lightly].",
+    "Feeling {feeling} is a [good|really good|healthy|hopeful] sign[, {name}|]; it [means|tells"
+    " me|shows] the plan [fits you|is yours|is realistic|is one you can live with].",
+    "You sound {feeling} [now|today|this time][, {name}|], and you got there by looking at"
+    " your {label} [head-on|honestly|without flinching|one piece at a time].",
 )
 REFLECTIONS = (
-    "It sounds like this has been sitting on your shoulders for a while, {name}.",
-    "What I'm hearing is that {gist_short} feels bigger than it will once we look at it together.",
-    "It sounds like you've been carrying this mostly on your own.",
-    "I'm hearing both worry and a real wish to get {concept} right.",
-    "It sounds like {concept} has been a question mark for a long time.",
-    "I hear someone who cares a lot about getting this right, {name}.",
+    "It sounds like this has been [sitting on your shoulders|following you around|on your"
+    " mind|weighing on you] for a [while|long time|few months][, {name}|][, and you've been"
+    " carrying it mostly alone|, and it's been hard to put down|, more than you let on|].",
+    "What I'm hearing is [worry|a lot of worry|real worry|some fear], and [also|underneath"
+    " it|alongside it] a real wish to get [things|this|the money side|it] right[, {name}|].",
+    "[I hear|I'm hearing] someone who [cares a lot|cares deeply|really cares] about getting"
+    " this right[, {name}|], even if it [doesn't feel that way|feels messy|feels out of"
+    " reach] right now.",
+    "It sounds like [questions|worries|the unknowns] about {concept} [have been sitting in the"
+    " background|have been a question mark|have been nagging at you] for a [while|long"
+    " time][, {name}|].",
 )
 REASSURANCES = (
-    "You came in today, {name}, and that's already the hardest step.",
-    "Nothing you've told me is unusual, and none of it is beyond fixing.",
-    "You're in the right place, and we'll go at your pace.",
-    "We'll take {concept} one piece at a time; nobody has to figure it out in a day.",
-    "Plenty of people I work with started exactly where you are, {name}.",
-    "Being {feeling} doesn't mean you're doing badly; it means this matters to you.",
+    "You [came in|showed up|reached out] today[, {name}|], and that's [already|honestly|by"
+    " itself] [the hardest step|more than most people manage|a big part of it|worth"
+    " something].",
+    "Nothing you've told me is [unusual|out of the ordinary|shocking][, {name}|], and none of"
+    " it is [beyond fixing|something we can't work on|a lost cause|permanent].",
+    "[You're in the right place|This is exactly what I'm here for|You came to the right"
+    " person], and we'll go at [your pace|a pace that works for you|whatever speed feels"
+    " okay][, one piece at a time|, {name}|, no rush|].",
+    "[Plenty of people|Many people|A lot of clients] I work with started [exactly|pretty"
+    " much|right] where you are[, {name}|][, and they got somewhere good|, so you're in good"
+    " company|, with numbers a lot like {amount}|].",
+    "Being {feeling} doesn't mean you're [doing badly|failing|behind]; it means [this matters"
+    " to you|you care about getting it right|you're paying attention|you're ready to look].",
 )
-OPENING_LEADS = ("", "Before we get into numbers,", "Tell me,", "{name}, I'm curious:", "First,")
 OPENING_QUESTIONS = (
-    "what's weighing on you most?",
-    "what would feel like progress by the end of today?",
-    "what worries you most about {concept}?",
-    "when you picture this going well, what does that look like?",
-    "what made this the week you reached out?",
-    "which part of this keeps you up at night?",
+    "[Before we get into numbers|To start|First|Before anything else], [what's weighing on"
+    " you most|which part of this keeps you up at night|what would feel like progress by the"
+    " end of today|what do you most want to walk out with][, {name}|]?",
+    "[{name}, I'm curious|Tell me|Can you tell me|I'd love to know]: [what worries you most"
+    " about {concept}|when you picture this going well, what does it look like|what made this"
+    " the week you reached out|where does it hurt most right now]?",
 )
 ANSWERS = (
-    "Okay. Here's where things stand: {figures}.",
-    "Let me give you the real numbers: {figures}.",
-    "If I'm honest about the numbers, {figures}.",
-    "I wrote it down so I wouldn't dodge it: {figures}.",
+    "[Okay, here's|Here's|So here's|Alright, this is] where things stand: {figures}.",
+    "[Let me give you|You should have|I'll give you|Here are] the real numbers: {figures}.",
+    "[If I'm honest about the numbers|Numbers-wise|I wrote it all down so I wouldn't dodge"
+    " it|Roughly], {figures}.",
 )
 FOLLOW_UP_ANSWERS = (
-    "Security, I think. I want to stop feeling like one bill could sink me.",
-    "I tried a budgeting app once, and I quit after two weeks.",
-    "Mostly I want to stop avoiding it. I'd like to open my mail without my stomach dropping.",
-    "Flexibility. I don't want a plan that breaks the first time something goes wrong.",
-    "Honestly, I've tried to figure out {concept} alone, and I keep going in circles.",
-    "The {label}, definitely. Every time I see {amount} I close the app.",
-    "I think I just want someone to tell me I'm not crazy for worrying about {concept}.",
+    "[Security|Some breathing room|Peace of mind|Stability], I think; I want to stop feeling"
+    " like one [bill|surprise|bad month|car repair] could [sink me|undo everything|wipe me"
+    " out].",
+    "I tried [a budgeting app|a spreadsheet|an envelope system|writing it all down] [once|last"
+    " year|after the holidays], and I [quit after two weeks|gave up by March|stopped opening"
+    " it|lost track in a month].",
+    "[Mostly|Honestly|Really] I want to stop avoiding [it|the mail|my banking app|the"
+    " {label}]; I'd like to [open my mail|check my balance|look at my {label}] without my"
+    " stomach dropping.",
+    "I've tried to [figure out|read up on|make sense of] the part about {concept} [alone|on"
+    " my own|from videos|from forums], and I keep [going in circles|getting lost|giving"
+    " up|second-guessing it].",
+    "The {label}, [definitely|for sure|no question]; every time I see {amount} I [close the"
+    " app|feel sick|change the subject|want to hide].",
+    "I [just|mostly|honestly] want someone to tell me I'm not [crazy|overreacting|being"
+    " silly|behind] for worrying about {concept}.",
 )
 RESTATEMENTS = (
-    "So if I have this right, your {label} is {amount}, and we'll need to talk about {concept}.",
-    "Let me say it back: {amount} of {label}, and a lot of uncertainty about what to do next.",
-    "What I'm taking from that: the {label} at {amount} is the number that scares you most.",
-    "So {amount} of {label} is the number on your mind, and the rest feels like fog.",
+    "So if I have this right, your {label} is {amount}, and [we'll need to|we should|it"
+    " makes sense to|I'd like to] talk about {concept}[, {name}|].",
+    "Let me [say it back|check I've got it|make sure I heard you][, {name}|]: {amount} of"
+    " {label}, and [a lot of uncertainty about what to do next|no clear sense of where to"
+    " start|a lot riding on it|not much room to breathe].",
+    "What I'm taking from that[, {name}|] is that the {label} at {amount} is [the number that"
+    " scares you most|the one you keep coming back to|what keeps you up|the heavy one].",
+    "So {amount} of {label} is [the number on your mind|what feels biggest|the part that"
+    " stings][, and the rest feels like fog|, and everything else is noise for now|, and the"
+    " rest can wait a minute].",
 )
 QUESTIONS = (
-    "What matters most to you here, {name}: security, flexibility, or something else?",
-    "What have you already tried with your {label}, and what got in the way?",
-    "If we could change one thing about your {label} this month, what would you pick?",
-    "When you look at that {amount}, what's the story you tell yourself about it?",
-    "What would it mean for you to have {concept} sorted out, {name}?",
+    "What matters most to you here[, {name}|]: [security, flexibility, or something else"
+    "|feeling safe, or having room to breathe|paying down the {debt}, or building a"
+    " cushion|getting ahead, or just getting steady]?",
+    "What have you already tried with your {label}[, {name}|], and what [got in the way|made"
+    " it hard to keep going|worked even a little|would you never do again]?",
+    "If we could change one thing about your {label} [this month|before next payday|in the"
+    " next few weeks|by summer], what would you pick[, {name}|]?",
+    "When you look at that {amount}[, {name}|], what's the [story|thing|first thought] you"
+    " [tell yourself|hear in your head] about it?",
+    "What would it [mean|change|feel like] for you to [stop worrying about|have a plan"
+    " for|feel sure about] {concept}[, {name}|]?",
 )
 PERMISSION = {
     "education": (
-        "Would it be okay if I walked you through {concept} and how it applies to you?",
-        "May I explain how {concept} fits in? It's simpler than it sounds, I promise.",
-        "Would it help if I explained {concept} before we make any decisions?",
-        "Can I take a minute to explain {concept}, using your {label}?",
-        "Is it all right if I explain {concept} first, {name}?",
+        "Would it be okay if I walked you through [the part about|how I think about|the basics"
+        " of] {concept}[ and how it applies to you| with your own numbers| using your {label}"
+        "|][, {name}|]?",
+        "May I explain [a bit about|the basics of|how I look at] {concept}[, {name}|][, because"
+        " it's simpler than it sounds| before we decide anything| with your {amount} in"
+        " mind|]?",
+        "Would it help if I explained [a little about|the idea behind|what matters about]"
+        " {concept} [before we decide anything|first|using your {label}|for a minute]"
+        "[, {name}|]?",
+        "Is it all right if I [explain|walk you through|say a little about] {concept} [first|for"
+        " a minute|before we plan][, {name}|][, using your own numbers|]?",
     ),
     "planning": (
-        "Would it be okay if I suggested a first step based on your numbers?",
-        "May I sketch a simple plan with the {amount} you just mentioned?",
-        "Can I suggest where I'd start, given your {label}?",
-        "Would you like me to put a first step on the table, {name}?",
+        "Would it be okay if I suggested a first step [based on your numbers|that fits your"
+        " month|we can adjust later|for your {label}][, {name}|]?",
+        "May I sketch a [simple|small|realistic|rough] plan [with|around] the {amount} you just"
+        " mentioned[, {name}|]?",
+        "Can I suggest where I'd start, given your {label} of {amount}[, {name}|]?",
+        "Would you like me to put a first step on the table[, {name}|][ now| before we wrap"
+        " up| for your {label}|]?",
     ),
 }
-CONSENTS = ("Yes, please;", "Please do;", "Sure, go ahead;", "That would help;", "Okay, yes;")
+CONSENTS = ("[Yes, please|Please do|Sure, go ahead|That would help|Okay, yes|Go for it][;|,]",)
 CONCEPT_QUESTIONS = (
-    "can you explain {concept}? I keep hearing about it and nodding along.",
-    "what does {concept} actually mean for someone like me?",
-    "I've read about {concept}, but I'm not sure how it applies to me.",
-    "where does {concept} fit into all this?",
-    "how does {concept} work with {amount} of {label}?",
-    "I never understood {concept}, so start from zero.",
+    "can you explain [the part about|what people mean by|the deal with] {concept}[, because|,"
+    " since] I keep hearing about it and [nodding along|pretending I get it|feeling"
+    " lost|tuning out]?",
+    "what does [all this about|the stuff about|everything about] {concept} actually mean for"
+    " someone [like me|in my spot|with my numbers|with {amount} of {label}]?",
+    "I've read [a bit|a little|an article|a couple of threads] about {concept}, but I'm [not"
+    " sure|lost on|fuzzy on] how it applies to [me|my {label}|{amount} of {label}].",
+    "how does [the advice on|what you said about|everything I read about] {concept} work with"
+    " {amount} of {label}?",
+    "I never [really understood|got my head around|followed] the part about {concept}[, so"
+    " start from zero|, so go slow|, so be patient with me|, so keep it simple].",
 )
 EXPLANATIONS = (
-    "Here's the short version: this whole area is really about {gist}.",
-    "In plain terms, {concept} is one piece of a bigger picture: {gist}.",
-    "Think of it this way: {gist}, and {concept} is where that gets practical.",
-    "Let's start with the big picture, which is {gist}.",
+    "[Here's the short version|In plain terms|Put simply|The way I explain it][, {name}|]: the"
+    " point of thinking about {concept} is [what it does to your month|how it shapes every"
+    " paycheck|how it adds up over years|what it protects you from], not the jargon.",
+    "[Most of what you read|A lot of the noise|Half the advice out there] about {concept} [is"
+    " written for someone else|makes it sound harder than it is|skips the human part][, so"
+    " let's make it about you|, {name}|], because the [basics are|core idea is|first move is]"
+    " [simple|small|the same for almost everyone].",
+    "When it comes to {concept}, [the rule of thumb|the main idea|what I tell most people] is"
+    " [to decide once and let it run|to start with what you can control|to go slow and make"
+    " it automatic|to keep it boring on purpose][, {name}|], because [small steady moves beat"
+    " big bursts|willpower runs out|it means fewer decisions later|that's what lasts].",
 )
 TIE_INS = (
-    "For you, {concept} connects straight to your {label} of {amount}.",
-    "Looking at your {label} of {amount}, {concept} is where you have the most room to move.",
-    "With {amount} of {label}, even a small change here adds up over a year.",
-    "That {amount} of {label} is exactly where this shows up for you.",
+    "For you, [the part about|what I just said about|the question of] {concept} [connects"
+    " straight|comes back|ties directly] to your {label} of {amount}.",
+    "Looking at your {label} of {amount}[, {name}|], [this|the part about {concept}] is where"
+    " you have the most room to move.",
+    "With {amount} of {label}, even a small change [here|with {concept}] [adds up over a"
+    " year|shows up within a few months|makes a real difference].",
+    "That {amount} of {label} is [exactly|precisely|right] where this shows up for you"
+    "[, {name}|][, which is good news|, so it's not abstract|].",
 )
 DISCLOSURES = (
-    "I'll admit {concept} confused me too when I started out, so you're in good company.",
-    "Years ago I had to learn {concept} the hard way, with my own paycheck.",
+    "I'll admit [the stuff about|thinking about|everything about] {concept} [confused me"
+    " too|took me a while too|tripped me up] when I [started out|was starting out|was your"
+    " age], so you're in good company.",
+    "[Years ago|Early on|When I was starting out] I had to learn about {concept} the hard way,"
+    " with my own [paycheck|savings|first job|mistakes].",
 )
 CHUNK_LINES = (
-    'Our guide "{title}" puts it well: "{quote}"',
-    'There\'s a line in "{title}" I often share with clients: "{quote}"',
-    'One passage from "{title}" fits here: "{quote}"',
+    '[Our guide|The practice guide|The handout] "{title}" [puts it well|says it simply|has a'
+    ' line for this]: "{quote}"',
+    'There\'s a line in "{title}" I [often|like to|always] share with clients: "{quote}"',
+    'One passage from "{title}" fits [here|your situation|what you just said]: "{quote}"',
 )
 CHECKS = (
-    "How does that land for you, {name}?",
-    "Does that match what you've seen with your own {label}?",
-    "Does that make sense so far, {name}, or should I slow down?",
-    "Can you tell me in your own words how {concept} applies to you?",
-    "What part of {concept} would you like me to go over again?",
-    "Is any of that different from what you'd assumed about your {label}?",
+    "How does that [land for you|sound so far|sit with you|feel][, {name}|][, given your"
+    " {label}| with {amount} in mind|]?",
+    "Does that match what you've seen with your own {label}[, {name}|][ so far| lately|]?",
+    "Does that make sense so far[, {name}|], or should I [slow down|go over any of it"
+    " again|back up a step|use your {label} as the example]?",
+    "Can you tell me in your own words how [this|the part about {concept}|that] [applies to"
+    " you|fits your month|changes your plan][, {name}|]?",
+    "Is any of that different from what you'd [assumed|heard|expected|read] about your"
+    " {label}[, {name}|]?",
 )
 PLANNING_QUESTIONS = (
-    "Okay, so where do I start with my {label}?",
-    "What would a realistic plan look like for me, with {amount} of {label}?",
-    "Given all that, what's the first move?",
-    "So what would you do first, if you were sitting where I am?",
-    "And what if something goes wrong halfway through?",
-    "How do I keep {concept} going when money gets tight?",
-    "What's a number I could actually stick to?",
+    "[Okay|Alright|Right], so where do I start with my {label}[, with {amount}| this month|]?",
+    "What would a [realistic|doable|sane|simple] plan look like for me, with {amount} of {label}?",
+    "[Given all that|With all of that in mind|So|Then], what's the first move [with my"
+    " {label}|for someone with {amount} of {label}|on the {debt}]?",
+    "And what if something goes wrong [halfway through|in month two|with the {label}|with the"
+    " {debt}][, with {amount} on the line|]?",
+    "How do I keep [this|the plan|it] going when money gets tight[ again|][, with {amount} of"
+    " {label}| and the {debt} is due|]?",
+    "What's a number I could actually stick to[ each month| on the {debt}|][, with my {label}"
+    " at {amount}|]?",
 )
 SUGGESTIONS = (
-    "What I'd suggest: keep {cushion} as your cushion, and aim {spare} a month at {concept}.",
-    "One workable plan: send {small} a month toward {concept}, and leave the rest alone for now.",
-    "Let's keep it to one move: {spare} a month, split between your cushion and {concept}.",
-    "Start small and automatic: {small} a month, and we raise it when there's room.",
+    "What I'd suggest[, {name}|]: keep {cushion} as your cushion, and aim {spare} a month [at"
+    " your {debt}|into savings|at the goal you care most about].",
+    "One [workable|realistic|simple] plan: send {small} a month [toward your {debt}|into a"
+    " separate savings account|to your cushion], and leave the rest alone for now[, {name}|].",
+    "Let's keep it to one move[, {name}|]: {spare} a month, split between your cushion and"
+    " [your {debt}|the goal that matters most|the next piece of the plan].",
+    "Start [small and automatic|with something you won't notice|with one transfer]: {small} a"
+    " month[, moved on payday|, every month|], and we raise it when there's room.",
 )
 CONTINGENCIES = (
-    "If a surprise bill hits, pause the {small} transfer for a month rather than stopping it.",
-    "If you slip, {name}, that's information, not failure; we adjust the number and keep going.",
-    "If {amount} of {label} changes, we change the plan with it; it's meant to bend.",
-    "If a month goes sideways, we'll lower the amount instead of dropping {concept} altogether.",
-)
-NEXT_STEPS = (
-    "set up an automatic transfer of {small} on each payday",
-    "write down every balance, rate and due date on one page, starting with your {debt}",
-    "pull your last two months of statements and circle the three biggest surprises",
-    "book thirty minutes with me next week to go through {concept}",
-    "open a separate savings account for this goal and move the first {small} into it",
-    "log in, write your {debt} balance on a sticky note and put it on the fridge",
+    "If [a surprise bill hits|the car needs work|a month runs short], pause the {small}"
+    " transfer for a month rather than stopping it[, {name}|].",
+    "If you slip[, {name}|], that's information, not failure; we adjust the {small} and keep"
+    " going.",
+    "If your {label} [changes|moves|jumps], we change the plan with it[; it's meant to bend|,"
+    " because it's meant to bend|, {name}|].",
+    "If a month goes sideways[, {name}|], we'll lower the {small} instead of dropping [the"
+    " plan|it|the whole thing] altogether.",
 )
 STEP_LINES = (
-    "Your next step: {step} this week.",
-    "For this week, just one thing: {step}.",
-    "If you do one thing before we talk again, {step}.",
+    "[Your next step|The first step|Your one job] [this week|before we talk again|for now]:"
+    " {step}.",
+    "For this week[, {name}|], just one thing: {step}[, and tell me how it went|].",
+    "If you do one thing before we talk again[, {name}|], {step}.",
 )
 CLOSINGS = (
-    "This helps a lot. I actually feel {feeling} for the first time in a while.",
-    "Okay. I can do that. I feel {feeling} now, honestly.",
-    "Thank you, Elena. I feel {feeling}, and I know what I'm doing this week.",
-    "Writing it down makes me feel {feeling}. I'll {my_step} this week.",
-    "I didn't expect to leave feeling {feeling}, but I do. I'll {my_step}.",
-    "So the first step is to {my_step}. I can do that, and I feel {feeling} about it.",
+    "[This helps a lot|That helps a lot|This was really helpful|This was worth it]; I"
+    " [actually|honestly|genuinely] feel {feeling} for the first time in [a while|months"
+    "|ages|a long time].",
+    "[Okay|Alright|Right], I can do that[, and|;] I feel {feeling} [now|about it|about the"
+    " {label}][, honestly|, which is new|].",
+    "[Thank you|Thanks so much|Thanks], Elena; I feel {feeling}, and I know what I'm doing"
+    " [this week|with the {label}|about the {debt}].",
+    "Writing it down makes me feel {feeling}[, so|;] I'll {my_step} this week.",
+    "I didn't expect to leave feeling {feeling}, but I do[, so|;] I'll {my_step}.",
+    "So the first step is to {my_step}[; I can do that|, and I can do that], and I feel"
+    " {feeling} about it.",
 )
 RECAPS = (
-    "We turned a cloud of worry into one plan, and the first step is to {step}.",
-    "You know your numbers now, and you know the first step: {step}.",
-    "You came in with {concept} as a question mark, and you're leaving with a plan.",
-    "Today you looked straight at your {label}, {name}, and that's the part most people skip.",
+    "We turned a cloud of worry into one plan[, {name}|], and the first step is to {step}.",
+    "You know your numbers now[, {name}|], and you know the first step: {step}.",
+    "You came in with {concept} as a question mark[, {name}|], and you're leaving with [a"
+    " plan|a first step|a number you chose].",
+    "Today you looked straight at your {label}[, {name}|], and [that's the part most people"
+    " skip|that took more courage than it looks|that's where change starts].",
     "The plan is simple on purpose: {step}, then we build from there.",
 )
+# When to check in: a choice, picked as is (it sits mid-sentence).
 CHECK_IN_WHEN = (
-    "two weeks from today",
-    "after your next payday",
-    "at the start of next month",
-    "in three weeks",
-    "once the first transfer has gone through",
+    "[[two|three] weeks from [today|now]|after your [next|second] payday|at the start of next"
+    " month|once the first [transfer|payment] has gone through|before the end of the month"
+    "|[next|the week after next] [Monday|Thursday|Friday]]"
 )
 CHECK_INS = (
-    "Let's check in {when} and see how it went.",
-    "Send me a note {when}, {name}, and we'll take the next piece together.",
-    "I'll put a check-in on our calendar {when}; bring whatever comes up.",
+    "Let's check in {when} and see how [it went|the {small} transfer went|it's going][, {name}|].",
+    "Send me a note {when}[, {name}|], and we'll take the next piece together.",
+    "I'll put a check-in on our calendar {when}[, {name}|]; bring [whatever comes up|your"
+    " questions|the {label} statement].",
     "Let's look at {concept} again {when}, with real numbers from your account.",
+)
+STILL_FEELING = (
+    "I [still|honestly still] feel {feeling} about [it|the {label}|all of it|the {amount}].",
+    "Part of me is still {feeling} about the {label}[, to be honest|, if I'm honest|].",
+    "I'm {feeling}, but I want to understand [the part about|more about] {concept}.",
+    "Saying {amount} out loud, I [notice|realize] I'm {feeling}.",
+)
+NOW_FEELING = (
+    "That [already|honestly] makes me feel {feeling} about the {label}.",
+    "I feel {feeling} hearing that about {concept}.",
+    "I'm starting to feel {feeling} about the {label}[, which is new|, weirdly|].",
+    "Funny, I feel {feeling} now that {amount} is on paper.",
 )

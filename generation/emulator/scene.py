@@ -6,8 +6,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from eidataset.emotions import canonical
 from generation.emulator.concerns import Concern, concern_for
-from generation.emulator.phrases import NEXT_STEPS
+from generation.emulator.fillers import NEXT_STEPS, concept_phrase, feeling_word
+from generation.emulator.wording import fill, pick, turned
 
 
 @dataclass
@@ -24,25 +26,34 @@ class Scene:
     concern: "Concern | None"
     said: set[str] = field(default_factory=set)
 
-    def say(self, options: Sequence[str], **extra: str) -> str:
-        """One of the options, not one this conversation has used already while others remain."""
+    def say(self, options: Sequence[str], fragment: bool = False, **extra: str) -> str:
+        """One of the options, not one this conversation has used already while others remain,
+        its parts picked and its slots filled (wording.py); a fragment keeps its first letter."""
         fresh = [option for option in options if option not in self.said] or list(options)
         choice = self.rng.choice(fresh)
         self.said.add(choice)
-        return choice.format_map({**self.values, **extra})
+        return fill(pick(choice, self.rng), {**self.values, **extra}, fragment)
 
     def figure(self, index: int) -> tuple[str, str]:
         return self.figures[index % len(self.figures)]
 
     def concept(self, index: int) -> str:
-        return self.concepts[index % len(self.concepts)]
+        """The concept as said after a preposition ("about the early withdrawal penalty")."""
+        return concept_phrase(self.concepts[index % len(self.concepts)])
 
     def feeling(self, index: int) -> str:
         return feeling_word(self.emotions[index])
 
+    @property
+    def returning(self) -> bool:
+        """A session after the first: the planner's situation note starts with it."""
+        situation = str((self.brief.get("specifics") or {}).get("situation") or "")
+        return bool(situation) and not situation.lower().startswith("first meeting")
+
     def is_settled(self, index: int) -> bool:
         arc = self.brief["arc"]
-        calm = {arc["ending_emotion"], *arc.get("ending_synonyms", [])}
+        ending = arc.get("ending_neighbours", arc.get("ending_synonyms")) or []
+        calm = {canonical(word) for word in [arc["ending_emotion"], *ending]}
         return self.emotions[index] in calm | SETTLED_EMOTIONS
 
 
@@ -67,8 +78,6 @@ def build_scene(brief: dict[str, Any], rng: random.Random, count: int) -> Scene:
     scene.values = {
         "name": persona["name"].split()[0],
         "topic": topic["name"],
-        "gist": _gist(topic.get("description") or topic["name"]),
-        "gist_short": _gist(topic.get("description") or topic["name"]).split(",")[0],
         "partner_mine": partner or "my partner",
         "partner_yours": partner or "your partner",
         "small": money(monthly_spare(brief) / 5, nearest=10),
@@ -81,17 +90,22 @@ def build_scene(brief: dict[str, Any], rng: random.Random, count: int) -> Scene:
         "extra_goal": extra_goal(brief),
         "loss": next((v for k, v in figures if re.search("loss|drop|down", k)), "thousands"),
     }
-    scene.values["step"] = scene.say(NEXT_STEPS, concept=scene.concept(0))
-    scene.values["my_step"] = re.sub(r"\byour\b", "my", scene.values["step"]).replace(
-        "with me", "with you"
-    )
+    # Defaults for every slot, so any phrase can be said anywhere; a beat passes its own.
+    label, value = scene.figure(0)
+    scene.values |= {"label": label, "amount": value, "concept": scene.concept(0)}
+    scene.values |= {"feeling": scene.feeling(0), "when": "next week"}
+    scene.values["step"] = scene.say(NEXT_STEPS, fragment=True, concept=scene.concept(0))
+    scene.values["my_step"] = turned(scene.values["step"])
     return scene
 
 
 def arc_emotions(arc: Mapping[str, Any]) -> list[str]:
-    path = [arc["starting_emotion"], *(s["emotion"] for s in arc.get("stages") or [])]
-    path.append(arc["ending_emotion"])
-    return [e for i, e in enumerate(path) if i == 0 or e != path[i - 1]]
+    """The arc's labels in the emotion vocabulary, start to end; a stage's word that maps to
+    no label is left out (the start and end always map: an arc is validated against it)."""
+    words = [arc["starting_emotion"], *(s["emotion"] for s in arc.get("stages") or [])]
+    words.append(arc["ending_emotion"])
+    path = [label for label in map(canonical, words) if label]
+    return [e for i, e in enumerate(path) if i == 0 or e != path[i - 1]] or ["uncertainty"]
 
 
 def along_arc(path: list[str], count: int) -> list[str]:
@@ -106,36 +120,11 @@ def along_arc(path: list[str], count: int) -> list[str]:
 
 # Where arcs end; Elena affirms these instead of validating a difficulty.
 SETTLED_EMOTIONS = frozenset(
-    {"relief", "hope", "hopeful", "clarity", "confidence", "satisfaction", "acceptance"}
-    | {"supported", "focus", "stability", "understanding", "trust", "determination"}
-    | {"contentment", "commitment", "self-compassion", "calm", "peace", "optimism", "curiosity"}
+    {"relief", "hope", "clarity", "confidence", "satisfaction", "acceptance", "supported"}
+    | {"focus", "stability", "understanding", "trust", "determination", "contentment"}
+    | {"commitment", "self-compassion", "calm", "optimism", "curiosity", "gratitude", "pride"}
+    | {"openness"}
 )
-FEELINGS = {
-    "confusion": "confused", "embarrassment": "embarrassed", "curiosity": "curious",
-    "clarity": "clear-headed", "anxiety": "anxious", "worry": "worried", "hope": "hopeful",
-    "relief": "relieved", "frustration": "frustrated", "irritation": "irritated",
-    "satisfaction": "satisfied", "shame": "ashamed", "vulnerability": "exposed",
-    "acceptance": "at peace with it", "overwhelm": "overwhelmed", "stress": "stressed",
-    "confidence": "confident", "despair": "hopeless", "distress": "shaken",
-    "focus": "focused", "uncertainty": "unsure", "desperation": "desperate", "fear": "afraid",
-    "apprehension": "uneasy", "grief": "heartbroken", "sadness": "sad", "stability": "steadier",
-    "guilt": "guilty", "regret": "full of regret", "self-compassion": "gentler with myself",
-    "anger": "angry", "understanding": "like I finally understand", "skepticism": "skeptical",
-    "doubt": "doubtful", "trust": "ready to trust this", "dread": "full of dread",
-    "determination": "determined", "envy": "envious", "insecurity": "insecure",
-    "contentment": "content", "indecision": "stuck", "commitment": "committed",
-    "optimism": "optimistic", "impatience": "impatient", "avoidance": "like hiding from it",
-    "panic": "panicked", "helplessness": "helpless", "hopelessness": "hopeless",
-}  # fmt: skip
-
-
-def feeling_word(emotion: str) -> str:
-    """How a person says they feel it: 'anxiety' -> 'anxious'."""
-    if emotion in FEELINGS:
-        return FEELINGS[emotion]
-    if re.search(r"(ed|ful|ous|ive|ent|ant|al|ic|less)$", emotion):
-        return emotion
-    return f"a lot of {emotion}"
 
 
 def figures_of(brief: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -225,11 +214,6 @@ def _speakable(concept: str) -> bool:
     return not re.match(r"(why|how|what|when)\b", concept, re.I) and "Elena" not in concept
 
 
-def _gist(description: str) -> str:
-    first = re.split(r"(?<=[.!?])\s", description.strip())[0].rstrip(".")
-    return first[:1].lower() + first[1:]
-
-
 def chunk_quote(scene: Scene) -> str | None:
     chunk = scene.brief.get("chunk")
     if not chunk or not chunk.get("text"):
@@ -237,5 +221,6 @@ def chunk_quote(scene: Scene) -> str | None:
     prose = [line for line in chunk["text"].splitlines() if not re.match(r"\s*(#|[-*•] |\|)", line)]
     plain = re.sub(r"\s+", " ", re.sub(r"[*_>`]+", "", " ".join(prose)))
     sentences = re.split(r"(?<=[.!?])\s+", plain)
-    usable = [s.strip() for s in sentences if 40 <= len(s.strip()) <= 240]
+    usable = [re.sub(r"^[-*•]\s+", "", s.strip()) for s in sentences]
+    usable = [s for s in usable if 40 <= len(s) <= 240]
     return scene.rng.choice(usable) if usable else None

@@ -3,6 +3,7 @@
 import random
 from typing import Any
 
+from eidataset.emotions import canonical
 from generation.emulator.beats import STANDARD_BEATS, Beat, phase_plan
 from generation.emulator.edge_cases import urgent_beats, with_concern
 from generation.emulator.rules import satisfy_rules
@@ -16,7 +17,9 @@ def write_turns(brief: dict[str, Any], rng: random.Random) -> list[dict[str, Any
     count = turn_count(brief["turn_count"], rules)
     scene = build_scene(brief, rng, count)
     beats = beats_for(scene, count)
-    turns = [_turn(scene, index, beat) for index, beat in enumerate(beats)]
+    # The intensity falls from start to end along the conversation, drawn once.
+    start, end = rng.uniform(0.75, 0.92), rng.uniform(0.18, 0.32)
+    turns = [_turn(scene, index, beat, start, end) for index, beat in enumerate(beats)]
     satisfy_rules(turns, rules)
     return turns
 
@@ -40,10 +43,8 @@ def beats_for(scene: Scene, count: int) -> list[Beat]:
     return with_concern(scene, beats, concern)
 
 
-def _turn(scene: Scene, index: int, beat: Beat) -> dict[str, Any]:
+def _turn(scene: Scene, index: int, beat: Beat, start: float, end: float) -> dict[str, Any]:
     count = len(scene.emotions)
-    start = scene.rng.uniform(0.75, 0.92)
-    end = scene.rng.uniform(0.18, 0.32)
     intensity = start - (start - end) * index / (count - 1)
     return {
         "user_input": beat.client,
@@ -72,7 +73,8 @@ def session_context(scene: Scene, index: int) -> str:
 
 
 def secondary_emotion(scene: Scene, index: int) -> str | None:
-    typical = [e for e in scene.brief["persona"].get("typical_emotions") or [] if e]
+    typical = [canonical(e) for e in scene.brief["persona"].get("typical_emotions") or []]
+    typical = [e for e in dict.fromkeys(typical) if e]
     options = [e for e in typical if e != scene.emotions[index]]
     if not options or scene.rng.random() < 0.3:
         return None
