@@ -205,6 +205,15 @@ EXPECTED_OUTPUT_TOKENS_PER_TURN = 320
 EXPECTED_SECONDS_PER_CALL = env_float("EXPECTED_SECONDS_PER_CALL", 60.0, minimum=0.0)
 
 REDIS_URL = env_str("REDIS_URL") or None
+# The ORM broker keeps each cluster's heartbeat (django-q2's Stat) in this cache: a file cache
+# under the data folder, so the admin's job page sees workers running in other processes.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "qcluster": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": DATA_DIR / "cache" / "qcluster",
+    },
+}
 Q_CLUSTER = {
     "name": "eidataset",
     "workers": env_int("Q_WORKERS", 4, minimum=1),
@@ -218,7 +227,7 @@ Q_CLUSTER = {
     "save_limit": -1,  # successes are recorded as generation attempts; failures are kept
     "recycle": 200,
     "poll": 0.2,
-    **({"redis": REDIS_URL} if REDIS_URL else {"orm": "default"}),
+    **({"redis": REDIS_URL} if REDIS_URL else {"orm": "default", "cache": "qcluster"}),
 }
 
 # --- Quality ---------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.utils.safestring import SafeString
 from generation.conversation_admin import ConversationAdmin
 from generation.dispatch import dispatch
 from generation.forms import PlanBatchForm
+from generation.live import links, live_status, live_view
 from generation.models import BatchJob, Conversation
 from generation.status import job_status
 
@@ -45,6 +46,9 @@ class BatchJobAdmin(ReadOnlyAdmin):
     actions = ["pause", "resume", "cancel", "retry_failed"]
     readonly_fields = ("summary", "coverage_picture", "errors")
     fields = readonly_fields
+
+    class Media:
+        js = ("generation/live.js",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return (
@@ -81,10 +85,12 @@ class BatchJobAdmin(ReadOnlyAdmin):
     def estimated(self, job: BatchJob) -> str:
         return f"{job.estimated_cost:.4f}"
 
-    @admin.display(description="Status")
+    @admin.display(description="Progress")
     def summary(self, job: BatchJob) -> SafeString:
+        """Drawn once here; generation/live.js then redraws it from `live_view` every 2 s."""
         return render_to_string(
-            "admin/generation/job_summary.html", {"status": job_status(job), "job": job}
+            "admin/generation/live.html",
+            {"live": live_status(job), "links": links(job), "job": job},
         )
 
     @admin.display(description="Coverage")
@@ -113,7 +119,8 @@ class BatchJobAdmin(ReadOnlyAdmin):
         plan = path(
             "plan/", self.admin_site.admin_view(self.plan_view), name="generation_batchjob_plan"
         )
-        return [plan, *super().get_urls()]
+        live = path("<uuid:pk>/live/", live_view, name="generation_batchjob_live")
+        return [plan, live, *super().get_urls()]
 
     def plan_view(self, request: HttpRequest) -> HttpResponse:
         """Plan a batch, look at its coverage, then submit it."""
