@@ -5,6 +5,13 @@ The release folder goes up in one commit and is tagged `v<version>`. Publishing 
 again changes nothing: the tag already points at a commit holding exactly the release's files
 (compared by size and content hash), so no commit is made and the Publication says so.
 
+Large files take the Hub's large-file (Git LFS) path: preupload says which, the LFS batch
+endpoint hands out an upload URL per object not yet stored, the client PUTs it, and the commit
+names it by its SHA-256. Xet, huggingface_hub's newer storage protocol, is switched off (as
+HF_HUB_DISABLE_XET=1 does): the LFS path is the one the tests' loopback Hub answers. An
+interrupted publication resumes: objects already stored are not asked for again, and each file's
+progress is reported as it goes up (exports/hub_progress.py).
+
 The token comes from the caller or huggingface_hub's own resolution (HF_TOKEN, then its token
 file); it is handed to the client and never written to the database, the log, an output line or
 an error message (every message from the Hub is scrubbed of it before it is shown)."""
@@ -13,6 +20,7 @@ import hashlib
 import logging
 import os
 import re
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +44,7 @@ from huggingface_hub.hf_api import RepoFile
 from huggingface_hub.utils import parse_ratelimit_headers, validate_repo_id
 
 from exports.archives import BLOCK
+from exports.hub_progress import ProgressFile, Report, megabytes
 from exports.models import Publication, Release
 from exports.redaction import hidden_from_logs, scrub
 from exports.release_files import PublishError, ReleaseFile, release_files
@@ -64,8 +73,10 @@ def publish(
     token: str | None = None,
     endpoint: str | None = None,
     user: AbstractBaseUser | AnonymousUser | None = None,
+    progress: Report | None = None,
 ) -> Publication:
-    """Push `release` to the Hub dataset repo `repo_id` (ORG/NAME), tagged v<version>."""
+    """Push `release` to the Hub dataset repo `repo_id` (ORG/NAME), tagged v<version>;
+    `progress` receives a line per step and per tenth of each file sent."""
     check_repo_id(repo_id)
     files = release_files(release)
     tag = version_tag(release)
@@ -77,7 +88,9 @@ def publish(
         )
     endpoint = resolve_endpoint(endpoint)
     with hidden_from_logs(token):
-        actually_private, outcome = upload(repo_id, tag, release, files, private, token, endpoint)
+        actually_private, outcome = upload(
+            repo_id, tag, release, files, private, token, endpoint, progress or quiet
+        )
     publication = Publication.objects.create(
         release=release,
         repo_id=repo_id,
@@ -108,21 +121,30 @@ def upload(
     private: bool,
     token: str,
     endpoint: str,
+    progress: Report,
 ) -> tuple[bool, Outcome]:
     """Create the repo if needed, then push; any failure becomes a token-free PublishError."""
     api = HfApi(endpoint=endpoint, token=token)
+    # Read by huggingface_hub at each upload, not only at import.
+    constants.HF_HUB_DISABLE_XET = True
     try:
         actually_private = ensure_repo(api, repo_id, private)
-        return actually_private, push(api, repo_id, tag, release, Path(release.folder), files)
+        folder = Path(release.folder)
+        return actually_private, push(api, repo_id, tag, release, folder, files, progress)
     except PublishError as err:
         raise PublishError(scrub(str(err), token)) from None
     except HfHubHTTPError as err:
-        status = err.response.status_code if err.response is not None else None
-        raise PublishError(
-            scrub(describe_http_error(err, repo_id, endpoint), token),
-            permanent=status is not None and status < 500 and status not in (412, 429),
-            retry_after=retry_after_seconds(err.response) if status == 429 else None,
-        ) from None
+        raise http_error(err, repo_id, endpoint, token) from None
+    except RuntimeError as err:  # how huggingface_hub reports a failed large-file upload
+        if isinstance(err.__cause__, HfHubHTTPError):
+            failure = http_error(err.__cause__, repo_id, endpoint, token)
+            raise PublishError(
+                scrub(f"{err} {failure}", token),
+                permanent=failure.permanent,
+                retry_after=failure.retry_after,
+            ) from None
+        detail = f"{err} ({err.__cause__})" if err.__cause__ else str(err)
+        raise PublishError(scrub(detail, token), permanent=False) from None
     except OfflineModeIsEnabled:
         raise PublishError("HF_HUB_OFFLINE is set: the Hub cannot be reached.") from None
     except ValueError as err:  # the client's own checks, e.g. README.md's metadata refused
@@ -131,6 +153,15 @@ def upload(
     except httpx2.TransportError as err:
         message = f"Cannot reach the Hub at {endpoint}: {type(err).__name__}."
         raise PublishError(scrub(message, token), permanent=False) from None
+
+
+def http_error(err: HfHubHTTPError, repo_id: str, endpoint: str, token: str) -> PublishError:
+    status = err.response.status_code if err.response is not None else None
+    return PublishError(
+        scrub(describe_http_error(err, repo_id, endpoint), token),
+        permanent=status is not None and status < 500 and status not in (412, 429),
+        retry_after=retry_after_seconds(err.response) if status == 429 else None,
+    )
 
 
 # The release's side: what to upload, checked before the Hub is contacted.
@@ -216,7 +247,13 @@ def ensure_repo(api: HfApi, repo_id: str, private: bool) -> bool:
 
 
 def push(
-    api: HfApi, repo_id: str, tag: str, release: Release, folder: Path, files: list[ReleaseFile]
+    api: HfApi,
+    repo_id: str,
+    tag: str,
+    release: Release,
+    folder: Path,
+    files: list[ReleaseFile],
+    progress: Report,
 ) -> Outcome:
     refs = api.list_repo_refs(repo_id, repo_type=REPO_TYPE)
     tagged = next((ref.target_commit for ref in refs.tags if ref.name == tag), None)
@@ -226,22 +263,34 @@ def push(
                 f"{repo_id} already has a tag {tag} holding different files; "
                 "give the release a new version to publish it."
             )
+        progress(f"{repo_id} already holds {tag} unchanged: nothing to send.")
         return Outcome(tagged, commit_url(api, repo_id, tagged), changed=False)
     head = next((ref.target_commit for ref in refs.branches if ref.name == "main"), None)
     remote = remote_files(api, repo_id, head) if head else {}
     if differences(remote, folder, files):
         stale = sorted(set(remote) - {entry.path for entry in files} - HUB_MANAGED)
-        info = api.create_commit(
-            repo_id,
-            operations=[
-                *additions(folder, files),
-                *(CommitOperationDelete(path) for path in stale),
-            ],
-            commit_message=f"Release {release.name} {tag}",
-            commit_description=description(release, files),
-            repo_type=REPO_TYPE,
-            parent_commit=head,
-        )
+        total = sum(entry.size for entry in files)
+        progress(f"Sending {len(files)} files ({megabytes(total)} MB) to {repo_id}:")
+        with ExitStack() as stack:
+            readers = [
+                stack.enter_context(ProgressFile(folder / entry.path, entry.path, progress))
+                for entry in files
+            ]
+            info = api.create_commit(
+                repo_id,
+                operations=[
+                    *additions(files, readers),
+                    *(CommitOperationDelete(path) for path in stale),
+                ],
+                commit_message=f"Release {release.name} {tag}",
+                commit_description=description(release, files),
+                repo_type=REPO_TYPE,
+                parent_commit=head,
+            )
+        for reader in readers:
+            if not reader.started:
+                progress(f"  {reader.path_in_repo}: already on the Hub, not sent again")
+        progress(f"Committed {info.oid[:12]}.")
         head, url = info.oid, info.commit_url
     elif head is None:
         raise PublishError(f"{repo_id} has no main branch to tag.")
@@ -253,14 +302,21 @@ def push(
     return Outcome(head, url, changed=True)
 
 
-def additions(folder: Path, files: list[ReleaseFile]) -> list[CommitOperationAdd]:
+def additions(files: list[ReleaseFile], readers: list[ProgressFile]) -> list[CommitOperationAdd]:
     """The upload operations; the client hashes each file as it reads it, and that hash must
     still be the release's (the folder may not change between the check and the upload)."""
-    operations = [CommitOperationAdd(entry.path, folder / entry.path) for entry in files]
-    for entry, operation in zip(files, operations, strict=True):
+    operations = [
+        CommitOperationAdd(entry.path, reader) for entry, reader in zip(files, readers, strict=True)
+    ]
+    for entry, operation, reader in zip(files, operations, readers, strict=True):
         if operation.upload_info.sha256.hex() != entry.sha256:
             raise PublishError(f"{entry.path} changed while it was being published; rebuild.")
+        reader.arm()
     return operations
+
+
+def quiet(line: str) -> None:
+    """No progress wanted."""
 
 
 def remote_files(api: HfApi, repo_id: str, revision: str) -> dict[str, RepoFile]:

@@ -14,6 +14,8 @@ import hashlib
 import itertools
 import json
 import re
+import shutil
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -100,6 +102,7 @@ class HubStandIn:
         self.commit_race = False  # someone else commits to main just before our commit lands
         self.lock = threading.Lock()
         self.counter = itertools.count(1)
+        self.storage: Path | None = None  # where PUT bodies are spooled (tests/exports/hub_lfs.py)
 
     # Configuration used by the tests.
 
@@ -149,8 +152,31 @@ class HubStandIn:
 
     # HTTP.
 
+    def spool(self, stream: Any, length: int) -> Path:
+        """A PUT body, written to disk as it arrives (a release's large files are GBs)."""
+        if self.storage is None:
+            self.storage = Path(tempfile.mkdtemp(prefix="hub-stand-in-"))
+        with tempfile.NamedTemporaryFile(dir=self.storage, delete=False) as target:
+            left = length
+            while left > 0:
+                block = stream.read(min(left, 1024 * 1024))
+                if not block:
+                    break
+                target.write(block)
+                left -= len(block)
+        return Path(target.name)
+
+    def presigned(self, path: str, query: dict[str, str]) -> bool:
+        """Whether the URL carries its own signature (an upload URL), like an S3 one."""
+        return False
+
     def handle(
-        self, method: str, target: str, headers: dict[str, str], body: bytes
+        self,
+        method: str,
+        target: str,
+        headers: dict[str, str],
+        body: bytes,
+        upload: Path | None = None,
     ) -> tuple[int, dict[str, str], Any]:
         url = urlsplit(target)
         path = unquote(url.path)
@@ -165,16 +191,21 @@ class HubStandIn:
                 return self.error(429, "You are being rate limited.", limit.headers())
         offered = headers.get("authorization", "")
         echo = f" ({offered})" if self.echo_token else ""
-        if offered != f"Bearer {self.token}":
+        if offered != f"Bearer {self.token}" and not self.presigned(path, query):
             return self.error(401, f"Invalid credentials in Authorization header{echo}")
         for path_contains, status, message in self.faults:
             if path_contains in path:
                 return self.error(status, message + echo)
         with self.lock:
-            return self.route(method, path, query, body)
+            return self.route(method, path, query, body, upload)
 
     def route(
-        self, method: str, path: str, query: dict[str, str], body: bytes
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        body: bytes,
+        upload: Path | None = None,
     ) -> tuple[int, dict[str, str], Any]:
         if (method, path) == ("GET", "/api/whoami-v2"):
             return self.whoami()
@@ -428,9 +459,15 @@ def serve_hub(hub: HubStandIn | None = None) -> Iterator[HubStandIn]:
 
     class Handler(BaseHTTPRequestHandler):
         def answer(self) -> None:
-            body = self.rfile.read(int(self.headers.get("content-length", 0) or 0))
+            length = int(self.headers.get("content-length", 0) or 0)
+            upload = hub.spool(self.rfile, length) if self.command == "PUT" else None
+            body = b"" if upload else self.rfile.read(length)
             headers = {name.lower(): value for name, value in self.headers.items()}
-            status, extra, payload = hub.handle(self.command, self.path, headers, body)
+            try:
+                status, extra, payload = hub.handle(self.command, self.path, headers, body, upload)
+            finally:
+                if upload is not None:
+                    upload.unlink(missing_ok=True)  # the hub moved what it keeps
             content = json.dumps(payload).encode()
             self.send_response(status)
             for name, value in extra.items():
@@ -454,6 +491,8 @@ def serve_hub(hub: HubStandIn | None = None) -> Iterator[HubStandIn]:
     finally:
         server.shutdown()
         server.server_close()
+        if hub.storage is not None:
+            shutil.rmtree(hub.storage, ignore_errors=True)
 
 
 # A small release folder and its Release row, as the export would leave them.

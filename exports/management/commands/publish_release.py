@@ -28,7 +28,9 @@ class Command(BaseCommand):
             if options["dry_run"]:
                 self.dry_run(release, repo)
                 return
-            publication = publish(release, repo, private=options["private"])
+            publication = publish(
+                release, repo, private=options["private"], progress=self.stdout.write
+            )
         except PublishError as err:
             raise CommandError(str(err)) from None
         offline = release.sources.get("offline_emulator", 0)
