@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 from eidataset.env import (
     database_from_url,
     env_bool,
@@ -175,19 +177,29 @@ EMULATOR_REQUEST_LOG = env_str("EMULATOR_REQUEST_LOG") or None
 EMULATOR_SEED = env_int("EMULATOR_SEED", 0)
 
 # --- Generation workers ----------------------------------------------------------------
-# The database decides who works on what (leases); django-q2 only carries messages. A
-# conversation's lease outlives the longest possible call: the SDK's timeout times its
-# attempts, plus a retry's backoff. A task is never redelivered by django-q2 (max_attempts 1,
-# failures acknowledged): a lost worker's lease expires and the sweep returns its conversation.
+# The database decides who works on what (leases); django-q2 only carries messages. A task
+# is never redelivered by django-q2 (max_attempts 1, failures acknowledged): a lost worker's
+# lease runs out and the sweep returns its conversation.
 GENERATION_MAX_ATTEMPTS = env_int("GENERATION_MAX_ATTEMPTS", 4, minimum=1)
 # Longest a task waits in-process for a retry's backoff before giving its slot back.
 GENERATION_MAX_BACKOFF_SECONDS = env_float("GENERATION_MAX_BACKOFF_SECONDS", 60.0, minimum=0.0)
-GENERATION_LEASE_SECONDS = env_int(
-    "GENERATION_LEASE_SECONDS",
-    int(CLAUDE_TIMEOUT_SECONDS * (CLAUDE_SDK_MAX_RETRIES + 1) + GENERATION_MAX_BACKOFF_SECONDS)
-    + 60,
-    minimum=2,
+# The longest one conversation's call can take: the SDK's timeout times its attempts, plus a
+# retry's backoff.
+GENERATION_CALL_SECONDS = int(
+    CLAUDE_TIMEOUT_SECONDS * (CLAUDE_SDK_MAX_RETRIES + 1) + GENERATION_MAX_BACKOFF_SECONDS
 )
+# A claim's lease is short and renewed every heartbeat while its call is in flight, so a
+# conversation whose worker died is taken up again within about a lease plus a heartbeat.
+GENERATION_LEASE_SECONDS = env_int("GENERATION_LEASE_SECONDS", 30, minimum=2)
+GENERATION_HEARTBEAT_SECONDS = env_float(
+    "GENERATION_HEARTBEAT_SECONDS", GENERATION_LEASE_SECONDS / 3, minimum=0.1
+)
+if GENERATION_HEARTBEAT_SECONDS * 2 > GENERATION_LEASE_SECONDS:
+    raise ImproperlyConfigured(
+        "GENERATION_HEARTBEAT_SECONDS must be at most half of GENERATION_LEASE_SECONDS "
+        f"({GENERATION_HEARTBEAT_SECONDS} and {GENERATION_LEASE_SECONDS}): a lease would run "
+        "out between two renewals."
+    )
 # A worker that finishes a conversation goes straight on to the next one its job has room
 # for (no round trip through the broker) while it has been busy less than this; a
 # conversation started then still ends within the task timeout below.
@@ -217,10 +229,11 @@ CACHES = {
 Q_CLUSTER = {
     "name": "eidataset",
     "workers": env_int("Q_WORKERS", 4, minimum=1),
-    # A task is killed after one lease plus its time going on to further conversations...
-    "timeout": GENERATION_LEASE_SECONDS + GENERATION_CONTINUE_SECONDS,
+    # A task is killed after its time going on to further conversations plus the longest
+    # call (and a minute to store it)...
+    "timeout": GENERATION_CALL_SECONDS + 60 + GENERATION_CONTINUE_SECONDS,
     # ...before the broker would think it lost and redeliver it.
-    "retry": GENERATION_LEASE_SECONDS + GENERATION_CONTINUE_SECONDS + 60,
+    "retry": GENERATION_CALL_SECONDS + 120 + GENERATION_CONTINUE_SECONDS,
     "max_attempts": 1,
     "ack_failures": True,
     "catch_up": False,

@@ -155,6 +155,15 @@ def _broker():
     return _local.broker
 
 
+def sweep_if_due() -> None:
+    """From a worker's heartbeat: sweep as soon as a lease has run out (a dead worker's
+    conversation), not only at the minute's scheduled sweep."""
+    if Conversation.objects.filter(
+        status=Conversation.Status.GENERATING, lease_expires_at__lt=timezone.now()
+    ).exists():
+        sweep()
+
+
 def sweep() -> dict[str, int]:
     """The periodic safety net: return lost conversations, then fill every free slot."""
     returned = expire_leases()

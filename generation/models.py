@@ -200,9 +200,15 @@ class BatchJob(models.Model):
         return self._move(self.ACTIVE, self.Status.COMPLETED, finished_at=timezone.now())
 
     def progress(self) -> dict[str, int]:
+        """Conversations by status; `live` counts the claims whose lease has not run out (a
+        dead worker's conversation is `generating` until the sweep returns it)."""
         statuses = Conversation.Status
         counts = self.conversations.aggregate(
             total=Count("pk"),
+            live=Count(
+                "pk",
+                filter=Q(status=statuses.GENERATING, lease_expires_at__gt=timezone.now()),
+            ),
             **{name: Count("pk", filter=Q(status=name)) for name in statuses.values},
         )
         return counts

@@ -19,8 +19,9 @@ def job_status(job: BatchJob) -> dict[str, Any]:
             "total": counts["total"],
             "completed": counts["completed"],
             "failed": counts["failed"],
-            "inProgress": counts["generating"],
-            "pending": counts["pending"],
+            # Live claims only; a dead worker's conversation waits to be taken up again.
+            "inProgress": counts["live"],
+            "pending": counts["pending"] + counts["generating"] - counts["live"],
             "cancelled": counts["cancelled"],
         },
         "timing": _timing(job, counts),

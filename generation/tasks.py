@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from generation import claims, limiter, prompts, storing
+from generation import claims, leases, limiter, prompts, storing
 from generation.calls import ClaudeError, ConversationReply, ConversationRequest
 from generation.claims import Claim
 from generation.claude import write_conversation
@@ -80,7 +80,8 @@ def _call(
     conversation given as `meanwhile` is announced (checked) while the call is in flight."""
     numbered = replace(request, attempt=claim.attempt.number)
     try:
-        reply = _calling(numbered, meanwhile)
+        with leases.held(claim.conversation.pk, claim.owner):
+            reply = _calling(numbered, meanwhile)
     except ClaudeError as error:
         outcome = storing.record_error(claim, error)
         log.info("Conversation %s: %s (%s)", claim.conversation.pk, outcome, error.kind)
@@ -159,6 +160,7 @@ def _wait(conversation: Conversation, request: ConversationRequest) -> None:
 def prepare_worker(**kwargs: object) -> None:
     """django-q2's post_spawn, in each new worker: open the database connection and render the
     current system prompt now, while the worker is idle, not during its first conversation."""
+    leases.start_heartbeat(sweeping=True)
     try:
         prompts.current_system_prompt()
     except Exception:  # nothing seeded yet, or the database is down: the first task will say

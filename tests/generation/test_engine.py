@@ -309,3 +309,15 @@ def test_a_request_the_api_refuses_fails_that_conversation_and_the_job_goes_on(s
     assert failed.attempt_log.get().outcome == "bad_request"
     assert job.conversations.filter(status="completed").count() == 3
     assert len(seen) == 4
+
+
+def test_the_status_counts_only_live_claims_as_in_progress(submit):
+    job = submit(3, run=False)
+    first, second = job.conversations.all()[:2]
+    assert claims.claim(first.pk, "a-live-worker")
+    assert claims.claim(second.pk, "a-dead-worker")
+    Conversation.objects.filter(pk=second.pk).update(
+        lease_expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    progress = job_status(job)["progress"]
+    assert (progress["inProgress"], progress["pending"]) == (1, 2)
