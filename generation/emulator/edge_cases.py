@@ -49,14 +49,17 @@ def _add_follow_up(scene: Scene, beats: list[Beat], follow_up: str) -> None:
 
 
 ACKNOWLEDGEMENTS = (
-    "Thank you for telling me that; it matters, and we'll take it seriously.",
-    "I'm glad you brought that up right away.",
-    "That's an important thing to put on the table, and I'm glad you did.",
+    "Thank you for telling me that[, {name}|]; it [matters|is important], and we'll take it"
+    " [seriously|one step at a time|carefully].",
+    "I'm glad you brought that up [right away|so early|today][, {name}|][; it changes what we"
+    " focus on|, because it matters|].",
+    "That's an important thing to put on the table[, {name}|], and I'm [glad|grateful] you"
+    " [did|said it|trusted me with it].",
 )
 DISCLOSURE_QUESTIONS = (
-    "Can you tell me a bit more about what's happening?",
-    "What feels most pressing about it right now?",
-    "How long has this been weighing on you?",
+    "Can you tell me [a bit|a little] more about what's [happening|going on][, {name}|]?",
+    "What feels most [pressing|urgent|heavy] about it right now[, {name}|]?",
+    "How long has this been [weighing on you|going on|on your mind][, {name}|]?",
 )
 
 

@@ -65,16 +65,16 @@ def concept_phrase(concept: str) -> str:
 
 # Next steps in Elena's words, about the client ("your"); `turned` gives the client's.
 NEXT_STEPS = (
-    "set up an automatic transfer of {small} on each payday",
+    "set up an automatic transfer of {small} on each payday, toward the {debt}",
     "write every balance, rate and due date on one page, starting with your {debt}",
-    "pull your last two months of statements and circle the three biggest surprises",
+    "pull your last two months of statements and circle anything over {small}",
     "book thirty minutes with me next week so we can talk about {concept}",
     "open a separate savings account for this goal and move the first {small} into it",
-    "log in, write your {debt} balance on a sticky note and put it on the fridge",
-    "list what comes out of your account automatically each month",
+    "log in, write the balance of your {debt} on a sticky note and put it on the fridge",
+    "list what comes out of your account automatically each month, the {debt} included",
     "move {small} into savings the day your paycheck lands",
     "call the lender on your {debt} and ask what your payoff amount is",
     "pick one evening this week and read up on {concept} for twenty minutes",
     "write down the one thing about {concept} that still worries you",
-    "check what your {debt} payment actually is and when it comes out",
+    "check what the payment on your {debt} actually is and when it comes out",
 )

@@ -4,20 +4,23 @@ they come at it, and how they feel; each composed from varied parts (see wording
 # Greetings by session: a first meeting introduces the client, a later one picks up again.
 FIRST_GREETINGS = (
     "[Hi|Hello|Hi there] Elena, [I'm|it's] {name}[, thanks for [making time for me|seeing me"
-    "|fitting me in][ today| this week|]|, [nice|good] to [finally |]meet you].",
+    "|fitting me in][ today| this week|]|, [nice|good] to [finally |]meet you]"
+    "[, and I brought what I could|, and I'm a bit nervous|].",
     "[Hi|Hello], I'm {name}[; thanks for [making the time|squeezing me in]|; I've never done"
-    " anything like this before| and I'm a little nervous[, to be honest|]].",
-    "[Good morning|Good afternoon|Hey], Elena[, I'm|. I'm] {name}[, we spoke on the phone"
-    "|, I filled in your form online|, the new client|].",
+    " anything like this before| and I'm a little nervous[, to be honest|]][, so go easy on"
+    " me|].",
+    "[Good morning|Good afternoon|Hey|Hi], Elena, [I'm|my name is] {name}[, we spoke on the"
+    " phone|, I filled in your form online|, the new client|][, and I have my {label} numbers"
+    " with me|, and I'm not sure where to start|].",
 )
 RETURNING_GREETINGS = (
     "[Hi|Hello|Hey] Elena, it's {name} again[, thanks for [fitting me in|making time][ again|]"
-    "|, good to see you|].",
+    "|, good to see you|][, and I kept my notes|, with an update on the {debt}|].",
     "[Hi|Hello] again, Elena, it's {name}[; I brought the folder this time|; I've got my notes"
-    " from last time|; I know it's been a while|].",
+    " from last time|; I know it's been a while|; I have the {label} figure now|].",
     "[Elena, hi|Hi, Elena|Morning, Elena], {name} here again[, and [sorry I'm a few minutes"
     " late|I'm glad we kept this on the calendar|I have news about the {label}|I did look at"
-    " the {debt} statement]|].",
+    " the latest statement on the {debt}|I have the {amount} figure with me]|].",
 )
 
 # What brought them in, by a pattern of the planner's trigger note, in the client's words.
@@ -91,7 +94,7 @@ ANGLE_LINES = {
         "[Sorry|I'm sorry|Apologies], I [don't have|couldn't find|forgot] [all my paperwork|the"
         " statements for the {label}|half the documents][ together| yet| this time], [so bear"
         " with me|so some of this is from memory|but I have the main numbers|but I know the"
-        " {label} is around {amount}].",
+        " {label} figure is around {amount}].",
     ),
     r"specific number": (
         "There's one number I [can't stop thinking about|keep coming back to|see when I close"
@@ -104,13 +107,14 @@ ANGLE_LINES = {
     ),
     r"almost cancel": (
         "I [almost|nearly] cancelled [today|this morning|twice|in the parking lot][, to be"
-        " honest|, not going to lie|, if I'm honest|], because [the {label}|the {debt}|looking at"
+        " honest|, not going to lie|, if I'm honest|], because [looking at the {label}|the {debt}"
+        " talk|looking at"
         " {amount}] [makes me want to hide|is embarrassing|feels like a verdict].",
     ),
     r"at length|what happened": (
         "It's been [a week|a long week|quite a week|a rough couple of weeks], so bear with me"
         " while I [explain|walk you through it|get it all out][, starting with the {label}|,"
-        " because the {debt} is part of it|].",
+        " because of the {debt}|].",
     ),
     r"normal": (
         "Is [it|this] [normal|common|okay] to have {amount} of {label} at my age, or am I the"
@@ -134,8 +138,9 @@ FEELING_LINES = (
 TRAIT_LINES = {
     r"humor|joke": (
         "[(laughs) Cue the nervous laugh|My strategy so far has been jokes|I make jokes when"
-        " I'm nervous, sorry|If I laugh, it's nerves][, because the {label} is no joke|, and"
-        " the {debt} is the punchline|, so ignore that].",
+        " I'm nervous, sorry|If I laugh, it's nerves|Sorry, I joke when I'm stressed][, because"
+        " nothing about the {label} is funny|, and the jokes stop at the {debt}|, so ignore"
+        " that|, and {amount} is not a punchline].",
     ),
     r"apologi": (
         "[Sorry|I'm sorry], I know this is [a lot|a mess|probably basic stuff for you|not how"
@@ -147,12 +152,14 @@ TRAIT_LINES = {
         " obvious|wrong about the {label}][ with the {debt}| with {amount}|]?",
     ),
     r"spreadsheet|numbers": (
-        "I even built a spreadsheet [for the {label}|for the {debt}|with every bill in it], and"
+        "I even built a spreadsheet [for the {label}|for the {debt}|with every bill in it|with"
+        " {amount} at the top], and"
         " it [only made me more nervous|has six tabs now|didn't tell me what to do|says"
         " {amount}, which I hate].",
     ),
     r"vague": (
-        "[The {debt} is|My {label} is] a few thousand, maybe[, I'd have to check| on a good"
+        "[What I owe on the {debt} is|For the {label}, it's] a few thousand, maybe[, I'd have to"
+        " check| on a good"
         " month|, or more|].",
     ),
     r"downplay": (
@@ -161,6 +168,6 @@ TRAIT_LINES = {
     ),
     r"certainty|exact": (
         "I just want to know [for sure|exactly|with numbers] that [we're doing this|the plan"
-        " for the {label} is|I'm handling {concept}] right[ this time|].",
+        " for the {label} is|what I'm doing about {concept} is] right[ this time|].",
     ),
 }

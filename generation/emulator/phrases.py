@@ -81,10 +81,12 @@ REASSURANCES = (
 OPENING_QUESTIONS = (
     "[Before we get into numbers|To start|First|Before anything else], [what's weighing on"
     " you most|which part of this keeps you up at night|what would feel like progress by the"
-    " end of today|what do you most want to walk out with][, {name}|]?",
+    " end of today|what do you most want to walk out with][, {name}|][, with the {debt} in the"
+    " mix| besides the {label}|]?",
     "[{name}, I'm curious|Tell me|Can you tell me|I'd love to know]: [what worries you most"
     " about {concept}|when you picture this going well, what does it look like|what made this"
-    " the week you reached out|where does it hurt most right now]?",
+    " the week you reached out|where does it hurt most right now[, besides the {debt}| with"
+    " the {label}|]]?",
 )
 ANSWERS = (
     "[Okay, here's|Here's|So here's|Alright, this is] where things stand: {figures}.",
@@ -111,12 +113,13 @@ FOLLOW_UP_ANSWERS = (
     " silly|behind] for worrying about {concept}.",
 )
 RESTATEMENTS = (
-    "So if I have this right, your {label} is {amount}, and [we'll need to|we should|it"
+    "So if I have this right, you're looking at {amount} of {label}, and [we'll need to|we"
+    " should|it"
     " makes sense to|I'd like to] talk about {concept}[, {name}|].",
     "Let me [say it back|check I've got it|make sure I heard you][, {name}|]: {amount} of"
     " {label}, and [a lot of uncertainty about what to do next|no clear sense of where to"
     " start|a lot riding on it|not much room to breathe].",
-    "What I'm taking from that[, {name}|] is that the {label} at {amount} is [the number that"
+    "What I'm taking from that[, {name},|] is that {amount} of {label} is [the number that"
     " scares you most|the one you keep coming back to|what keeps you up|the heavy one].",
     "So {amount} of {label} is [the number on your mind|what feels biggest|the part that"
     " stings][, and the rest feels like fog|, and everything else is noise for now|, and the"
@@ -216,37 +219,42 @@ CHECKS = (
     "Does that make sense so far[, {name}|], or should I [slow down|go over any of it"
     " again|back up a step|use your {label} as the example]?",
     "Can you tell me in your own words how [this|the part about {concept}|that] [applies to"
-    " you|fits your month|changes your plan][, {name}|]?",
+    " you|fits your month|fits your plan][, {name}|]?",
     "Is any of that different from what you'd [assumed|heard|expected|read] about your"
     " {label}[, {name}|]?",
 )
 PLANNING_QUESTIONS = (
-    "[Okay|Alright|Right], so where do I start with my {label}[, with {amount}| this month|]?",
-    "What would a [realistic|doable|sane|simple] plan look like for me, with {amount} of {label}?",
+    "[Okay|Alright|Right|So], [where do I start|what do I do first|how do I even begin] with"
+    " [my {label}|the {debt}][, with {amount}| this month| this week|]?",
+    "What would a [realistic|doable|sane|simple] plan look like for [me|someone like me], with"
+    " {amount} of {label}[ and the {debt}|]?",
     "[Given all that|With all of that in mind|So|Then], what's the first move [with my"
-    " {label}|for someone with {amount} of {label}|on the {debt}]?",
-    "And what if something goes wrong [halfway through|in month two|with the {label}|with the"
-    " {debt}][, with {amount} on the line|]?",
+    " {label}|for someone with {amount} of {label}|on the {debt}][, in your view|, really|]?",
+    "And what if [something goes wrong|I slip|a big bill shows up|my hours change] [halfway"
+    " through|in month two|with the {label}|with the {debt}][, with {amount} on the line|, like"
+    " last time|]?",
     "How do I keep [this|the plan|it] going when money gets tight[ again|][, with {amount} of"
-    " {label}| and the {debt} is due|]?",
-    "What's a number I could actually stick to[ each month| on the {debt}|][, with my {label}"
-    " at {amount}|]?",
+    " {label}| and the payment on the {debt} is due| and I'm tired|]?",
+    "What's a number I could actually stick to [each month|on the {debt}|for the {label}]"
+    "[, with my {label} at {amount}|, without feeling broke|, realistically]?",
 )
 SUGGESTIONS = (
     "What I'd suggest[, {name}|]: keep {cushion} as your cushion, and aim {spare} a month [at"
     " your {debt}|into savings|at the goal you care most about].",
     "One [workable|realistic|simple] plan: send {small} a month [toward your {debt}|into a"
     " separate savings account|to your cushion], and leave the rest alone for now[, {name}|].",
-    "Let's keep it to one move[, {name}|]: {spare} a month, split between your cushion and"
-    " [your {debt}|the goal that matters most|the next piece of the plan].",
-    "Start [small and automatic|with something you won't notice|with one transfer]: {small} a"
-    " month[, moved on payday|, every month|], and we raise it when there's room.",
+    "Let's keep it to one move[, {name}|]: {spare} a month, split between [your cushion|savings]"
+    " and [your {debt}|the goal that matters most|the next piece of the plan][, starting"
+    " {when}|].",
+    "Start [small and automatic|with something you won't notice|with one transfer][, {name}|]:"
+    " {small} a month [toward the {debt}|into savings|moved on payday], and we raise it when"
+    " [there's room|your {label} allows|the first month goes well].",
 )
 CONTINGENCIES = (
     "If [a surprise bill hits|the car needs work|a month runs short], pause the {small}"
     " transfer for a month rather than stopping it[, {name}|].",
-    "If you slip[, {name}|], that's information, not failure; we adjust the {small} and keep"
-    " going.",
+    "If you [slip|miss a month|fall behind on the {debt}][, {name}|], that's information, not"
+    " failure; we adjust the {small} and keep going.",
     "If your {label} [changes|moves|jumps], we change the plan with it[; it's meant to bend|,"
     " because it's meant to bend|, {name}|].",
     "If a month goes sideways[, {name}|], we'll lower the {small} instead of dropping [the"
@@ -276,8 +284,9 @@ RECAPS = (
     "You know your numbers now[, {name}|], and you know the first step: {step}.",
     "You came in with {concept} as a question mark[, {name}|], and you're leaving with [a"
     " plan|a first step|a number you chose].",
-    "Today you looked straight at your {label}[, {name}|], and [that's the part most people"
-    " skip|that took more courage than it looks|that's where change starts].",
+    "Today you looked straight at [your {label}|the {debt}|{amount} of {label}][, {name}|], and"
+    " [that's the part most people skip|that took more courage than it looks|that's where"
+    " change starts|I don't want you to forget that].",
     "The plan is simple on purpose: {step}, then we build from there.",
 )
 # When to check in: a choice, picked as is (it sits mid-sentence).
@@ -288,20 +297,30 @@ CHECK_IN_WHEN = (
 )
 CHECK_INS = (
     "Let's check in {when} and see how [it went|the {small} transfer went|it's going][, {name}|].",
-    "Send me a note {when}[, {name}|], and we'll take the next piece together.",
+    "Send me a note {when}[, {name}|], and we'll take [the next piece|the {debt}|the part about"
+    " {concept}]"
+    " together.",
     "I'll put a check-in on our calendar {when}[, {name}|]; bring [whatever comes up|your"
-    " questions|the {label} statement].",
+    " questions|the latest statement|whatever changed with the {debt}].",
     "Let's look at {concept} again {when}, with real numbers from your account.",
 )
 STILL_FEELING = (
-    "I [still|honestly still] feel {feeling} about [it|the {label}|all of it|the {amount}].",
-    "Part of me is still {feeling} about the {label}[, to be honest|, if I'm honest|].",
-    "I'm {feeling}, but I want to understand [the part about|more about] {concept}.",
-    "Saying {amount} out loud, I [notice|realize] I'm {feeling}.",
+    "I [still|honestly still|kind of still] feel {feeling} about [it|the {label}|all of it|the"
+    " {amount}|the {debt}][, to be honest|, if I'm honest|, though|].",
+    "Part of me is still {feeling} about [the {label}|the {debt}|{concept}][, to be honest|,"
+    " if I'm honest|, and I can't shake it|].",
+    "I'm {feeling}, but I [want|need|really want] to understand [the part about|more"
+    " about|what you mean about] {concept}[ before we move on|].",
+    "Saying {amount} out loud, I [notice|realize|can tell] I'm {feeling}[, which is silly|,"
+    " honestly|, about the {label} more than anything|].",
 )
 NOW_FEELING = (
-    "That [already|honestly] makes me feel {feeling} about the {label}.",
-    "I feel {feeling} hearing that about {concept}.",
-    "I'm starting to feel {feeling} about the {label}[, which is new|, weirdly|].",
-    "Funny, I feel {feeling} now that {amount} is on paper.",
+    "[That|Hearing that|Putting it that way|Seeing it like that] [already|honestly|actually]"
+    " makes me feel {feeling} about [the {label}|the {debt}|{concept}|where I am].",
+    "I feel {feeling} hearing that about {concept}[, for once|, which surprises me|].",
+    "I'm starting to feel {feeling} about [the {label}|the {debt}|all this][, which is"
+    " new|, weirdly|, even with {amount} on the page|].",
+    "[Funny|Weird|Honestly], I feel {feeling} now that [{amount}|the number for the {debt}|the"
+    " {label}"
+    " figure] is [on paper|written down|in front of me].",
 )

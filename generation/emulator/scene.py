@@ -75,18 +75,19 @@ def build_scene(brief: dict[str, Any], rng: random.Random, count: int) -> Scene:
     if isinstance(focus, str) and _speakable(focus):
         scene.concepts.insert(0, focus)
     partner = partner_of(persona)
+    debt = debt_of(persona, rng)
     scene.values = {
         "name": persona["name"].split()[0],
         "topic": topic["name"],
         "partner_mine": partner or "my partner",
         "partner_yours": partner or "your partner",
-        "small": money(monthly_spare(brief) / 5, nearest=10),
-        "spare": money(monthly_spare(brief), nearest=50),
+        "small": money(monthly_spare(brief) / 5, nearest=5),
+        "spare": money(monthly_spare(brief), nearest=10),
         "split_a": money(monthly_spare(brief) * 0.6, nearest=50),
         "split_b": money(monthly_spare(brief) * 0.4, nearest=50),
         "cushion": money(client_number(brief, "monthly_expenses") or 3000),
-        "debt": debt_of(persona)[0],
-        "debt_amount": debt_of(persona)[1],
+        "debt": debt[0],
+        "debt_amount": debt[1],
         "extra_goal": extra_goal(brief),
         "loss": next((v for k, v in figures if re.search("loss|drop|down", k)), "thousands"),
     }
@@ -176,16 +177,22 @@ def client_number(brief: Mapping[str, Any], key: str) -> float | None:
 def monthly_spare(brief: Mapping[str, Any]) -> float:
     take_home = (client_number(brief, "annual_income") or 60_000) / 12 * 0.75  # after tax, roughly
     spare = take_home - (client_number(brief, "monthly_expenses") or take_home * 0.8)
-    return max(300.0, spare)
+    # A client who spends all they earn can still free a little: 8% of take-home, which moves
+    # with their own figures.
+    return max(take_home * 0.08, spare)
 
 
-def debt_of(persona: Mapping[str, Any]) -> tuple[str, str]:
-    """('car loan', '$11,800') from the persona's debts, the first one listed."""
+def debt_of(persona: Mapping[str, Any], rng: random.Random) -> tuple[str, str]:
+    """('car loan', '$11,800'): one of the persona's debts, said after "the" or "your"."""
+    debts = []
     for line in (persona.get("finances") or {}).get("debts") or []:
         name, _, rest = str(line).partition(":")
         found = re.search(r"\$[\d,]+", rest)
         if found:
-            return name.strip().lower(), found.group(0)
+            name = re.sub(r"^(?:one|two|three|four|five|six|\d+)\s+", "", name.strip().lower())
+            debts.append((name, found.group(0)))
+    if debts:
+        return rng.choice(debts)
     return "debts", money(float((persona.get("finances") or {}).get("debt_total") or 5000))
 
 
