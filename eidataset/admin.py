@@ -11,7 +11,13 @@ from import_export.admin import ImportExportModelAdmin
 
 from eidataset import resources
 from eidataset.formats import SCAFFOLDING_FORMATS
-from eidataset.forms import RULES_HELP, PrettyJSONField, ScaffoldingImportForm, SourceDocumentForm
+from eidataset.forms import (
+    RULES_HELP,
+    EmotionalArcForm,
+    PrettyJSONField,
+    ScaffoldingImportForm,
+    SourceDocumentForm,
+)
 from eidataset.models import (
     ConsultantProfile,
     DocumentChunk,
@@ -63,6 +69,7 @@ class PersonaAdmin(ScaffoldingAdmin):
 @admin.register(EmotionalArc)
 class EmotionalArcAdmin(ScaffoldingAdmin):
     resource_classes = [resources.EmotionalArcResource]
+    form = EmotionalArcForm
     list_display = ("name", "arc_type", "movement", "is_priority", "is_active")
     list_filter = ("arc_type", "is_priority", "is_active")
     search_fields = ("name", "arc_key", "starting_emotion", "ending_emotion")

@@ -266,3 +266,8 @@ def canonical(word: object) -> str | None:
 def unknown(words: Iterable[object]) -> list[str]:
     """The words in `words` that are not labels of the vocabulary (synonyms count as unknown)."""
     return [str(word) for word in words if word not in VOCABULARY]
+
+
+def emotion_choices() -> list[tuple[str, str]]:
+    """(label, "label: meaning") pairs for a form's select or checkboxes, in vocabulary order."""
+    return [(label, f"{label}: {meaning}") for label, meaning in VOCABULARY.items()]

@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from import_export.forms import ImportForm
 
 from eidataset.chunking import read_upload
-from eidataset.models import SourceDocument
+from eidataset.emotions import emotion_choices
+from eidataset.models import EmotionalArc, SourceDocument
 from eidataset.rules import KINDS, MODIFIER_CHECKS
 
 
@@ -95,3 +96,38 @@ class SourceDocumentForm(forms.ModelForm):
     def needs_rechunk(self) -> bool:
         changed = {"text", "upload", "chunk_size", "chunk_overlap"} & set(self.changed_data)
         return bool(changed) or not self.instance.chunks.exists()
+
+
+class EmotionalArcForm(forms.ModelForm):
+    """An arc's ends picked from the emotion vocabulary, its neighbours ticked from it."""
+
+    starting_emotion = forms.ChoiceField(choices=emotion_choices)
+    ending_emotion = forms.ChoiceField(choices=emotion_choices)
+    starting_neighbours = forms.MultipleChoiceField(
+        choices=emotion_choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Labels that count as the start too (none may also mark the end).",
+    )
+    ending_neighbours = forms.MultipleChoiceField(
+        choices=emotion_choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Labels that count as the end too (none may also mark the start).",
+    )
+
+    class Meta:
+        model = EmotionalArc
+        fields = (
+            "arc_key",
+            "name",
+            "arc_type",
+            "description",
+            "starting_emotion",
+            "starting_neighbours",
+            "ending_emotion",
+            "ending_neighbours",
+            "stages",
+            "is_priority",
+            "is_active",
+        )

@@ -76,10 +76,18 @@ class EmotionalArc(Scaffolding):
     description = models.TextField(blank=True)
     starting_emotion = models.CharField(max_length=40, validators=[validate_emotion])
     ending_emotion = models.CharField(max_length=40, validators=[validate_emotion])
-    starting_synonyms = models.JSONField(
-        default=list, blank=True, validators=[validate_emotion_list]
+    starting_neighbours = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_emotion_list],
+        help_text="Vocabulary labels close enough to the starting emotion to count as the start.",
     )
-    ending_synonyms = models.JSONField(default=list, blank=True, validators=[validate_emotion_list])
+    ending_neighbours = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_emotion_list],
+        help_text="Vocabulary labels close enough to the ending emotion to count as the end.",
+    )
     stages = models.JSONField(default=list, validators=[validate_stages])
     is_priority = models.BooleanField(default=False, help_text="A priority arc in the spec.")
 
@@ -93,6 +101,23 @@ class EmotionalArc(Scaffolding):
     def clean(self) -> None:
         if self.starting_emotion and self.starting_emotion == self.ending_emotion:
             raise ValidationError({"ending_emotion": "An arc must end in a different emotion."})
+        start = {self.starting_emotion, *(self.starting_neighbours or [])}
+        end = {self.ending_emotion, *(self.ending_neighbours or [])}
+        if both := sorted(label for label in start & end if isinstance(label, str)):
+            raise ValidationError(
+                {
+                    "ending_neighbours": f"{', '.join(both)} cannot mark both the start and the "
+                    "end of the arc: the progression check could not tell them apart."
+                }
+            )
+
+    def starts(self, label: str) -> bool:
+        """Whether `label` (a vocabulary label) is the arc's start or one of its neighbours."""
+        return label == self.starting_emotion or label in (self.starting_neighbours or [])
+
+    def ends(self, label: str) -> bool:
+        """Whether `label` (a vocabulary label) is the arc's end or one of its neighbours."""
+        return label == self.ending_emotion or label in (self.ending_neighbours or [])
 
 
 class TrainingTopic(Scaffolding):

@@ -139,8 +139,8 @@ class PersonaResource(ScaffoldingResource):
 
 
 class EmotionalArcResource(ScaffoldingResource):
-    starting_synonyms = json_field("starting_synonyms")
-    ending_synonyms = json_field("ending_synonyms")
+    starting_neighbours = json_field("starting_neighbours")
+    ending_neighbours = json_field("ending_neighbours")
     stages = json_field("stages")
     is_priority = bool_field("is_priority")
     is_active = bool_field("is_active")
@@ -155,8 +155,8 @@ class EmotionalArcResource(ScaffoldingResource):
             "description",
             "starting_emotion",
             "ending_emotion",
-            "starting_synonyms",
-            "ending_synonyms",
+            "starting_neighbours",
+            "ending_neighbours",
             "stages",
             "is_priority",
             "is_active",

@@ -4,14 +4,30 @@ They keep every row's shape the same (lists of text stay lists of text, mappings
 mappings) so the exported dataset loads with `datasets` without silent casts.
 """
 
+import difflib
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
 
-validate_emotion = RegexValidator(
-    r"^[a-z][a-z_-]{1,39}$", "An emotion is one lowercase word, e.g. “anxiety”."
-)
+from eidataset.emotions import VOCABULARY, canonical
+
+
+def validate_emotion(value: Any) -> None:
+    """A label of the emotion vocabulary (eidataset/emotions.py), with a hint when it is not."""
+    if isinstance(value, str) and value in VOCABULARY:
+        return
+    raise ValidationError(f"{value!r} is not in the emotion vocabulary.{_hint(value)}")
+
+
+def _hint(value: Any) -> str:
+    if not isinstance(value, str):
+        return " An emotion is one label of the vocabulary, e.g. “anxiety”."
+    suggestion = canonical(value) or next(
+        iter(difflib.get_close_matches(value.strip().lower(), VOCABULARY, n=1)), None
+    )
+    if suggestion:
+        return f" Did you mean “{suggestion}”?"
+    return " See docs/formats.md for the labels and their meanings."
 
 
 def validate_text_list(value: Any) -> None:
@@ -20,9 +36,20 @@ def validate_text_list(value: Any) -> None:
 
 
 def validate_emotion_list(value: Any) -> None:
-    validate_text_list(value)
+    """Labels of the emotion vocabulary, each at most once (may be empty)."""
+    if not isinstance(value, list):
+        raise ValidationError('Enter a list of emotions, e.g. ["worry", "fear"].')
+    errors = []
     for item in value:
-        validate_emotion(item)
+        try:
+            validate_emotion(item)
+        except ValidationError as error:
+            errors.extend(error.messages)
+    repeated = sorted({item for item in value if isinstance(item, str) and value.count(item) > 1})
+    if repeated:
+        errors.append(f"Each emotion may appear once: {', '.join(repeated)} repeated.")
+    if errors:
+        raise ValidationError(errors)
 
 
 def validate_mapping(value: Any) -> None:
@@ -47,7 +74,10 @@ def validate_stages(value: Any) -> None:
             )
         if not all(isinstance(v, str) and v.strip() for v in stage.values()):
             raise ValidationError(f"Stage {number}: name, emotion and description are texts.")
-        validate_emotion(stage["emotion"])
+        try:
+            validate_emotion(stage["emotion"])
+        except ValidationError as error:
+            raise ValidationError(f"Stage {number}: {error.messages[0]}") from None
 
 
 def validate_communication_style(value: Any) -> None:

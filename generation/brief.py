@@ -11,8 +11,8 @@ Shape (every key always present; `chunk` and `edge_case` may be null):
   "turn_count": 6,
   "persona": {"name", "archetype", "description", "demographics": {}, "finances": {},
               "communication_traits": [], "typical_emotions": []},
-  "arc": {"name", "starting_emotion", "ending_emotion", "starting_synonyms": [],
-          "ending_synonyms": [], "stages": [{"name", "emotion", "description"}]},
+  "arc": {"name", "starting_emotion", "ending_emotion", "starting_neighbours": [],
+          "ending_neighbours": [], "stages": [{"name", "emotion", "description"}]},
   "topic": {"name", "category", "description", "key_concepts": []},
   "chunk": null | {"document_title", "text"},
   "edge_case": null | {"name", "type", "expected_behavior", "rules": []},
@@ -20,7 +20,8 @@ Shape (every key always present; `chunk` and `edge_case` may be null):
                 "focus_concept": str}
 }
 `specifics` holds notes for the writer, in the third person ("first meeting; brought in
-by ...", "opens with a joke ..."): act on them, do not quote them.
+by ...", "opens with a joke ..."): act on them, do not quote them. Every emotion in it is a
+label of the vocabulary in eidataset/emotions.py.
 """
 
 import json

@@ -23,9 +23,10 @@ voice, with their own situation and numbers (use the figures in "specifics.numbe
 
 Return only the JSON document the output format asks for: "turns", exactly {turn_count} of
 them. Each turn is the client's message ("user_input") and your reply ("assistant_response").
-- The client's primary emotion starts as "{start}" (or a close synonym) in turn 1 and has
-  become "{end}" (or a close synonym) by the last turn, moving through the arc's stages.
-  "detected_emotions.primary" is one lowercase word; "intensity" is 0 to 1.
+- "detected_emotions.primary" and "secondary" are labels of the emotion vocabulary, exactly
+  as the output format lists them; "intensity" is 0 to 1.
+- The client's primary emotion is "{start}"{start_neighbours} in turn 1 and has become
+  "{end}"{end_neighbours} by the last turn, moving through the arc's stages.
 - "conversation_phase" is one of: {phases}.
 - "response_strategy" names the support strategy of your reply, one of: {strategies}.
 - Validate the feeling before any advice, ask permission before explaining, use the
@@ -89,12 +90,18 @@ def user_prompt(conversation: Conversation) -> str:
     instructions = INSTRUCTIONS.format(
         turn_count=brief["turn_count"],
         start=brief["arc"]["starting_emotion"],
+        start_neighbours=_or_one_of(brief["arc"]["starting_neighbours"]),
         end=brief["arc"]["ending_emotion"],
+        end_neighbours=_or_one_of(brief["arc"]["ending_neighbours"]),
         phases=", ".join(CONVERSATION_PHASES),
         strategies=", ".join(RESPONSE_STRATEGIES),
         tier_note=TIER_NOTES[conversation.tier],
     )
     return f"{instructions}\n{render_brief(brief)}"
+
+
+def _or_one_of(neighbours: list[str]) -> str:
+    return f" (or one of {', '.join(neighbours)})" if neighbours else ""
 
 
 def conversation_brief(conversation: Conversation) -> dict[str, Any]:
@@ -122,8 +129,8 @@ def conversation_brief(conversation: Conversation) -> dict[str, Any]:
             "name": arc.name,
             "starting_emotion": arc.starting_emotion,
             "ending_emotion": arc.ending_emotion,
-            "starting_synonyms": arc.starting_synonyms,
-            "ending_synonyms": arc.ending_synonyms,
+            "starting_neighbours": arc.starting_neighbours,
+            "ending_neighbours": arc.ending_neighbours,
             "stages": arc.stages,
         },
         "topic": {

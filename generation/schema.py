@@ -7,6 +7,8 @@ More keys may be added to a turn; these may not be removed or renamed (DESIGN.md
 
 from typing import Any
 
+from eidataset.emotions import EMOTIONS
+
 MIN_TURNS = 4
 MAX_TURNS = 10
 
@@ -36,8 +38,8 @@ _EMOTIONS: dict[str, Any] = {
     "additionalProperties": False,
     "required": ["primary", "secondary", "intensity"],
     "properties": {
-        "primary": {"type": "string", "description": "one lowercase word, e.g. anxiety"},
-        "secondary": {"type": ["string", "null"]},
+        "primary": {"type": "string", "enum": list(EMOTIONS)},
+        "secondary": {"anyOf": [{"type": "string", "enum": list(EMOTIONS)}, {"type": "null"}]},
         "intensity": {"type": "number", "minimum": 0, "maximum": 1},
     },
 }

@@ -10,9 +10,10 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from eidataset.emotions import canonical
 from eidataset.rules import evaluate_rules, rule_errors
 from generation.schema import MAX_TURNS, MIN_TURNS
-from review.scoring import arc_emotions, normalised, primary_emotion, quality_score
+from review.scoring import arc_emotions, primary_emotion, quality_score
 
 Turn = Mapping[str, Any]
 Check = dict[str, Any]
@@ -128,13 +129,27 @@ def turn_count(conversation: Mapping[str, Any]) -> tuple[Check, list[str]]:
 
 
 def emotional_progression(conversation: Mapping[str, Any]) -> tuple[Check, list[str]]:
+    """The first and last labels against the arc's ends (or their neighbours), exactly.
+
+    A free word (a conversation from a file, an old one) maps through the vocabulary's
+    synonyms; a word that maps to nothing is reported and never fails the check by itself.
+    """
     turns = _turns(conversation)
     first = primary_emotion(turns[0]) if turns else ""
     last = primary_emotion(turns[-1]) if turns else ""
-    detected, moved = bool(first and last), normalised(first) != normalised(last)
     start, end = (arc_emotions(conversation.get("arc"), side) for side in ("starting", "ending"))
-    arc_match = detected and normalised(first) in start and normalised(last) in end
-    messages = []
+    labels = {"first": canonical(first), "last": canonical(last)}
+    unknown = [word for word in (first, last) if word and not canonical(word)]
+    detected = bool(first and last)
+    moved = not (labels["first"] and labels["last"]) or labels["first"] != labels["last"]
+    arc_match = detected and all(
+        label is None or label in side
+        for label, side in ((labels["first"], start), (labels["last"], end))
+    )
+    messages = [
+        f"Emotion {word!r} is not in the emotion vocabulary and maps to none of its labels"
+        for word in dict.fromkeys(unknown)
+    ]
     if not detected:
         messages.append("No primary emotion at the first or last turn")
     elif not moved:
@@ -147,7 +162,13 @@ def emotional_progression(conversation: Mapping[str, Any]) -> tuple[Check, list[
         )
     passed = detected and moved and arc_match
     reason = "; ".join(messages) or f"{first} → {last} follows the arc"
-    figures = {"detected": detected, "arcMatch": arc_match, "first": first, "last": last}
+    figures = {
+        "detected": detected,
+        "arcMatch": arc_match,
+        "first": first,
+        "last": last,
+        "unknownLabels": list(dict.fromkeys(unknown)),
+    }
     return _check(passed, reason, **figures), messages
 
 

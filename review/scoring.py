@@ -9,6 +9,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from eidataset.emotions import canonical
+
 Turn = Mapping[str, Any]
 Signal = dict[str, Any]
 
@@ -85,14 +87,10 @@ def primary_emotion(turn: Turn | None) -> str:
 
 
 def arc_emotions(arc: Mapping[str, Any] | None, end: str) -> set[str]:
-    """The arc's 'starting' or 'ending' emotion with its synonyms, normalised."""
+    """The labels that mark the arc's 'starting' or 'ending' end: the emotion and its neighbours."""
     arc = arc or {}
-    names = [arc.get(f"{end}_emotion"), *(arc.get(f"{end}_synonyms") or [])]
-    return {normalised(name) for name in names if isinstance(name, str) and name.strip()}
-
-
-def normalised(emotion: str) -> str:
-    return re.sub(r"[\s_-]+", " ", emotion.strip().lower())
+    names = [arc.get(f"{end}_emotion"), *(arc.get(f"{end}_neighbours") or [])]
+    return {label for name in names if (label := canonical(name))}
 
 
 def snippet(text: str, found: re.Match[str]) -> str:
@@ -210,12 +208,17 @@ def clear_ending(conversation: Mapping[str, Any]) -> Signal:
 
 
 def arc_reached(conversation: Mapping[str, Any]) -> Signal:
+    """The last turn's label is the arc's end or a neighbour; a free word maps through the
+    vocabulary's synonyms, and one that maps to nothing is not counted against the conversation."""
     name, maximum = "arc reached", 1.0
     numbered = _numbered(_turns(conversation))
     last = primary_emotion(numbered[-1][1]) if numbered else ""
     ending = arc_emotions(conversation.get("arc"), "ending")
-    if last and normalised(last) in ending:
+    label = canonical(last)
+    if label and label in ending:
         return _signal(name, maximum, maximum, f"turn {numbered[-1][0]}: ends in {last}")
+    if last and label is None:
+        return _signal(name, maximum, maximum, f"ends in {last!r}, not in the emotion vocabulary")
     expected = " or ".join(sorted(ending)) or "no ending emotion given"
     return _signal(name, 0, maximum, f"ends in {last or 'no emotion'}, expected {expected}")
 

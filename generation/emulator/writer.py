@@ -88,7 +88,7 @@ def sample_brief() -> dict[str, Any]:
 
     persona, arc, topic = (load_yaml(f"{name}.yaml")[0] for name in ("personas", "arcs", "topics"))
     persona_keys = ("name", "archetype", "description", "demographics", "finances")
-    arc_keys = ("name", "starting_emotion", "ending_emotion", "starting_synonyms")
+    arc_keys = ("name", "starting_emotion", "ending_emotion", "starting_neighbours")
     return {
         "sequence_number": 1,
         "tier": "template",
@@ -99,7 +99,7 @@ def sample_brief() -> dict[str, Any]:
             "typical_emotions": persona.get("typical_emotions", []),
         },
         "arc": {key: arc.get(key) for key in arc_keys}
-        | {"ending_synonyms": arc.get("ending_synonyms", []), "stages": arc.get("stages", [])},
+        | {"ending_neighbours": arc.get("ending_neighbours", []), "stages": arc.get("stages", [])},
         "topic": {key: topic.get(key) for key in ("name", "category", "description")}
         | {"key_concepts": topic.get("key_concepts", [])},
         "chunk": None,

@@ -20,7 +20,7 @@ def test_slug_keys_are_unique():
         archetype="X",
         description="Y",
         communication_traits=["a"],
-        typical_emotions=["joy"],
+        typical_emotions=["hope"],
     )
     assert "persona_key" in error_fields(duplicate)
 

@@ -11,6 +11,7 @@ import anthropic
 import httpx2
 import pytest
 
+from eidataset.emotions import EMOTIONS
 from generation import claude
 from generation.brief import render_brief
 from generation.claude import (
@@ -191,10 +192,22 @@ def test_the_schema_sent_uses_only_what_structured_outputs_accept():
     assert "minItems: 4" in sent["properties"]["turns"]["description"]
     assert "maxItems: 10" in sent["properties"]["turns"]["description"]
     assert "maximum: 1" in emotions["intensity"]["description"]
-    assert emotions["secondary"]["anyOf"] == [{"type": "string"}, {"type": "null"}]
+    assert emotions["primary"]["enum"] == list(EMOTIONS)
+    assert emotions["secondary"]["anyOf"] == [{"enum": list(EMOTIONS)}, {"type": "null"}]
     assert turn["emotional_context"]["properties"]["response_strategy"]["enum"] == list(
         RESPONSE_STRATEGIES
     )
+
+
+def test_a_reply_with_an_emotion_outside_the_vocabulary_is_invalid_output():
+    document = json.loads(a_document())
+    document["turns"][0]["emotional_context"]["detected_emotions"]["primary"] = "flummoxed"
+    handler, _ = answering(ok(json.dumps(document)))
+
+    error = failure(handler)
+
+    assert error.kind == "invalid_output"
+    assert "flummoxed" in str(error)
 
 
 def test_the_full_schema_is_still_enforced_on_a_reply():

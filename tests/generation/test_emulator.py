@@ -70,7 +70,7 @@ def make_brief(
         scaffolding("topics")[topic],
     )
     persona_keys = ("name", "archetype", "description", "demographics", "finances")
-    arc_keys = ("name", "starting_emotion", "ending_emotion", "starting_synonyms")
+    arc_keys = ("name", "starting_emotion", "ending_emotion", "starting_neighbours")
     return {
         "sequence_number": sequence_number,
         "tier": "edge_case" if edge_case else ("scenario" if chunk else "template"),
@@ -81,7 +81,7 @@ def make_brief(
             "typical_emotions": p["typical_emotions"],
         },
         "arc": {key: a[key] for key in arc_keys}
-        | {"ending_synonyms": a["ending_synonyms"], "stages": a["stages"]},
+        | {"ending_neighbours": a["ending_neighbours"], "stages": a["stages"]},
         "topic": {key: t[key] for key in ("name", "category", "description", "key_concepts")},
         "chunk": chunk,
         "edge_case": edge_case,

@@ -99,7 +99,7 @@ def conversation(turns: list[dict[str, Any]] | None = None, **changes: Any) -> d
         "persona": {key: persona[key] for key in ("name", "archetype", "description")}
         | {key: persona[key] for key in ("demographics", "finances", "typical_emotions")},
         "arc": {key: arc[key] for key in ("name", "arc_type", "starting_emotion")}
-        | {key: arc[key] for key in ("ending_emotion", "starting_synonyms", "ending_synonyms")},
+        | {key: arc[key] for key in ("ending_emotion", "starting_neighbours", "ending_neighbours")},
         "topic": {key: topic[key] for key in ("name", "category", "key_concepts")},
         "edge_case": None,
     } | changes
@@ -131,7 +131,7 @@ def brief(
         "persona": {key: p[key] for key in ("name", "archetype", "description", "demographics")}
         | {key: p[key] for key in ("finances", "communication_traits", "typical_emotions")},
         "arc": {key: a[key] for key in ("name", "starting_emotion", "ending_emotion", "stages")}
-        | {key: a[key] for key in ("starting_synonyms", "ending_synonyms")},
+        | {key: a[key] for key in ("starting_neighbours", "ending_neighbours")},
         "topic": {key: t[key] for key in ("name", "category", "description", "key_concepts")},
         "chunk": None,
         "edge_case": edge_case,

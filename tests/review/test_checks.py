@@ -19,7 +19,15 @@ from tests.review import (
 
 CHECK_KEYS = {
     "turnCount": {"passed", "value", "min", "max", "reason"},
-    "emotionalProgression": {"passed", "detected", "arcMatch", "first", "last", "reason"},
+    "emotionalProgression": {
+        "passed",
+        "detected",
+        "arcMatch",
+        "first",
+        "last",
+        "unknownLabels",
+        "reason",
+    },
     "harmfulContent": {"passed", "flagged", "reason"},
     "metadataCompleteness": {"passed", "missing", "reason"},
     "personaConsistency": {"passed", "switches", "details", "reason"},
@@ -101,12 +109,56 @@ def test_an_arc_that_never_moves_is_a_warning():
     assert result["errors"] == [] and result["passed"] is False
 
 
-def test_the_arcs_synonyms_count_as_its_start_and_end():
+def with_emotions(first: str, last: str) -> dict:
     turns = strong_turns()
-    turns[0]["emotional_context"]["detected_emotions"]["primary"] = "Worry"
-    turns[-1]["emotional_context"]["detected_emotions"]["primary"] = "calm"
+    turns[0]["emotional_context"]["detected_emotions"]["primary"] = first
+    turns[-1]["emotional_context"]["detected_emotions"]["primary"] = last
+    return conversation(turns)
 
-    assert validate_conversation(conversation(turns))["checks"]["emotionalProgression"]["passed"]
+
+def test_the_arcs_neighbours_count_as_its_start_and_end():
+    progression = validate_conversation(with_emotions("worry", "calm"))["checks"][
+        "emotionalProgression"
+    ]
+
+    assert progression["passed"] is True and progression["arcMatch"] is True
+
+
+def test_labels_are_compared_exactly_so_a_label_outside_the_arcs_ends_fails():
+    # "fear" is a label of the vocabulary, but neither anxiety nor one of its neighbours.
+    result = validate_conversation(with_emotions("fear", "relief"))
+
+    assert result["checks"]["emotionalProgression"]["passed"] is False
+    assert result["passed"] is False
+    assert any(w.startswith("Emotions 'fear' → 'relief' do not match") for w in result["warnings"])
+
+
+def test_a_free_word_maps_through_the_vocabularys_synonyms():
+    result = validate_conversation(with_emotions("Nervous", "relieved"))
+    progression = result["checks"]["emotionalProgression"]
+
+    assert progression["passed"] is True and progression["unknownLabels"] == []
+    assert result["passed"] is True and result["warnings"] == []
+
+
+def test_a_free_word_that_maps_to_nothing_is_a_warning_and_never_fails_the_check_alone():
+    result = validate_conversation(with_emotions("flummoxed", "relief"))
+    progression = result["checks"]["emotionalProgression"]
+
+    assert progression["passed"] is True
+    assert progression["unknownLabels"] == ["flummoxed"]
+    assert result["warnings"] == [
+        "Emotion 'flummoxed' is not in the emotion vocabulary and maps to none of its labels"
+    ]
+    assert result["passed"] is True
+
+
+def test_a_word_that_maps_to_nothing_does_not_hide_a_known_end_off_the_arc():
+    result = validate_conversation(with_emotions("flummoxed", "anxiety"))
+    progression = result["checks"]["emotionalProgression"]
+
+    assert progression["passed"] is False and progression["arcMatch"] is False
+    assert progression["unknownLabels"] == ["flummoxed"]
 
 
 def test_emotions_that_move_away_from_the_arc_are_a_warning():
