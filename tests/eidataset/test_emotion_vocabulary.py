@@ -2,6 +2,7 @@
 admin form, imports, and the migration that moves existing rows onto it."""
 
 import json
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -67,6 +68,12 @@ def test_the_form_choices_are_the_vocabulary_with_meanings():
     choices = emotion_choices()
     assert [label for label, _ in choices] == list(EMOTIONS)
     assert choices[0] == ("anxiety", f"anxiety: {VOCABULARY['anxiety']}")
+
+
+def test_the_docs_list_every_label_with_its_meaning():
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "formats.md").read_text()
+    for label, meaning in VOCABULARY.items():
+        assert f"| `{label}` | {meaning} |" in docs
 
 
 # --- the models ---------------------------------------------------------------------------
