@@ -41,9 +41,14 @@ def checkable(conversation: Conversation) -> dict[str, Any]:
     }
 
 
+def verdict(conversation: Conversation) -> dict[str, Any]:
+    """The checks' result for one conversation, stored or not; nothing is written."""
+    return validate_conversation(checkable(conversation), threshold=settings.QUALITY_THRESHOLD)
+
+
 def check(conversation: Conversation) -> dict[str, Any]:
     """Check one completed conversation and store the result and its quality score on it."""
-    result = validate_conversation(checkable(conversation), threshold=settings.QUALITY_THRESHOLD)
+    result = verdict(conversation)
     score = Decimal(str(round(result["score"]["value"], 2)))
     Conversation.objects.filter(pk=conversation.pk).update(validation=result, quality_score=score)
     conversation.validation, conversation.quality_score = result, score

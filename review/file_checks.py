@@ -1,0 +1,141 @@
+"""Checking conversations given in a file, as outside checks do, without storing anything.
+
+The file is JSON Lines, one conversation per line (docs/formats.md):
+{"id": "any string", "persona_key", "arc_key", "topic_key", "tier", "edge_case_key": ... | null,
+ "chunk_text": ... | null, "turns": [...the turn schema...]}
+Each line becomes an unsaved Conversation on the seeded scaffolding its keys name, checked by
+the same path as a stored one (review.validation.verdict), so a file and the database can
+never disagree on the same conversation.
+"""
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from eidataset.models import EdgeCase, EmotionalArc, Persona, TrainingTopic
+from generation.models import Conversation, Tier
+from review.validation import verdict
+
+KEYS = ("id", "persona_key", "arc_key", "topic_key", "tier", "edge_case_key", "chunk_text", "turns")
+NULLABLE = frozenset({"edge_case_key", "chunk_text"})
+
+
+class CheckFileError(ValueError):
+    """The file cannot be checked; the message names the line."""
+
+    def __init__(self, line: int, problem: str) -> None:
+        self.line = line
+        super().__init__(f"line {line}: {problem}" if line else problem)
+
+
+@dataclass
+class FileConversation:
+    line: int
+    id: str
+    conversation: Conversation
+
+
+class Scaffolding:
+    """The rows the file's keys name, each looked up once."""
+
+    MODELS: dict[str, tuple[type, str]] = {
+        "persona_key": (Persona, "persona"),
+        "arc_key": (EmotionalArc, "emotional arc"),
+        "topic_key": (TrainingTopic, "training topic"),
+        "edge_case_key": (EdgeCase, "edge case"),
+    }
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, str], Any] = {}
+
+    def get(self, key_field: str, key: Any, line: int) -> Any:
+        model, name = self.MODELS[key_field]
+        if not isinstance(key, str):
+            raise CheckFileError(line, f"{key_field} must be a string, not {key!r}")
+        if (key_field, key) not in self.rows:
+            row = model.objects.filter(**{key_field: key}).first()
+            if row is None:
+                raise CheckFileError(line, f"there is no {name} with {key_field} {key!r}")
+            self.rows[key_field, key] = row
+        return self.rows[key_field, key]
+
+
+def read_check_file(path: str | Path) -> list[FileConversation]:
+    """Every conversation in the file, or CheckFileError for the first line that is wrong."""
+    scaffolding = Scaffolding()
+    return [_conversation(line, record, scaffolding) for line, record in _records(Path(path))]
+
+
+def check_file(path: str | Path) -> Iterator[dict[str, Any]]:
+    """One result per conversation, in the file's order, in the interface's shape."""
+    for item in read_check_file(path):
+        result = verdict(item.conversation)
+        yield {
+            "id": item.id,
+            "passed": result["passed"],
+            "quality_score": result["score"]["value"],
+            "failed_checks": [
+                name for name, check in result["checks"].items() if not check["passed"]
+            ],
+            "errors": result["errors"],
+            "warnings": result["warnings"],
+        }
+
+
+def _records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    try:
+        handle = path.open(encoding="utf-8")
+    except OSError as error:
+        raise CheckFileError(0, f"cannot open {path}: {error.strerror or error}") from None
+    with handle:
+        try:
+            for line, text in enumerate(handle, start=1):
+                if text.strip():
+                    yield line, _parsed(line, text)
+        except UnicodeDecodeError:
+            raise CheckFileError(0, f"{path} is not UTF-8 text") from None
+
+
+def _parsed(line: int, text: str) -> dict[str, Any]:
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise CheckFileError(
+            line, f"not valid JSON ({error.msg} at column {error.colno})"
+        ) from None
+    if not isinstance(record, dict):
+        raise CheckFileError(line, "expected a JSON object with the keys " + ", ".join(KEYS))
+    if missing := [key for key in KEYS if key not in record]:
+        raise CheckFileError(line, f"missing key(s): {', '.join(missing)}")
+    return record
+
+
+def _conversation(line: int, record: dict[str, Any], scaffolding: Scaffolding) -> FileConversation:
+    if not isinstance(record["id"], str):
+        raise CheckFileError(line, f"id must be a string, not {record['id']!r}")
+    if record["tier"] not in Tier.values:
+        raise CheckFileError(
+            line, f"tier {record['tier']!r} is not one of {', '.join(Tier.values)}"
+        )
+    if not isinstance(record["turns"], list):
+        raise CheckFileError(line, "turns must be a list of turns")
+    chunk_text = record["chunk_text"]
+    if chunk_text is not None and not isinstance(chunk_text, str):
+        raise CheckFileError(line, "chunk_text must be a string or null")
+    edge_case_key = record["edge_case_key"]
+    conversation = Conversation(
+        sequence_number=line,
+        tier=record["tier"],
+        persona=scaffolding.get("persona_key", record["persona_key"], line),
+        emotional_arc=scaffolding.get("arc_key", record["arc_key"], line),
+        training_topic=scaffolding.get("topic_key", record["topic_key"], line),
+        edge_case=None
+        if edge_case_key is None
+        else scaffolding.get("edge_case_key", edge_case_key, line),
+        chunk_context=chunk_text or "",
+        parameters={"turn_count": len(record["turns"]), "specifics": {}},
+        turns=record["turns"],
+    )
+    return FileConversation(line=line, id=record["id"], conversation=conversation)
