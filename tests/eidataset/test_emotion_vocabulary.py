@@ -16,10 +16,13 @@ from eidataset.models import EmotionalArc, Persona
 from eidataset.validators import validate_emotion, validate_emotion_list
 from tests.eidataset import factories
 
-BEFORE = [("eidataset", "0002_topic_is_edge_case_only"), ("generation", "0001_initial")]
+BEFORE = [
+    ("eidataset", "0002_topic_is_edge_case_only"),
+    ("generation", "0002_attempt_cost_estimated"),
+]
 AFTER = [
     ("eidataset", "0003_arc_neighbours_and_vocabulary"),
-    ("generation", "0002_relabel_detected_emotions"),
+    ("generation", "0003_relabel_detected_emotions"),
 ]
 
 

@@ -44,6 +44,6 @@ def forwards(apps: Any, schema_editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("generation", "0001_initial")]
+    dependencies = [("generation", "0002_attempt_cost_estimated")]
 
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop, elidable=True)]
