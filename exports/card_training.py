@@ -39,6 +39,11 @@ def training_section(repo_id: str, check: TrainCheck | None = None) -> str:
     return f"{BEGIN}\n{body}\n{END}"
 
 
+def has_section(release: Release) -> bool:
+    readme = Path(release.folder) / "README.md"
+    return readme.is_file() and bool(SECTION.search(readme.read_text(encoding="utf-8")))
+
+
 def update_card(release: Release, check: TrainCheck) -> None:
     """Put the check's figures into the release's card; rewrite its checksums and archives."""
     folder = Path(release.folder)

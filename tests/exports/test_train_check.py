@@ -161,6 +161,17 @@ def test_a_release_without_its_chat_files_is_refused(release, hf_cache):
     assert TrainCheck.objects.count() == 0
 
 
+def test_a_release_whose_card_predates_the_section_is_refused_before_training(release, hf_cache):
+    readme = Path(release.folder) / "README.md"
+    text = readme.read_text()
+    readme.write_text(text[: text.index(BEGIN)] + text[text.index(END) + len(END) :])
+
+    with pytest.raises(CommandError, match=r"has no 'Train with TRL' section.*--force"):
+        train_check(release.name)
+
+    assert TrainCheck.objects.count() == 0
+
+
 @pytest.mark.parametrize("steps", ["0", "-2"])
 def test_fewer_than_one_step_is_refused(release, hf_cache, steps):
     with pytest.raises(CommandError, match="--steps must be at least 1"):

@@ -19,10 +19,16 @@ class Command(BaseCommand):
         parser.add_argument("--steps", type=int, default=8, help="Training steps (default 8)")
 
     def handle(self, *args: Any, name: str, steps: int, **options: Any) -> None:
-        from exports.card_training import update_card
+        from exports.card_training import has_section, update_card
         from exports.training.check import TrainCheckError, run_train_check
 
         release = find_release(name)
+        if release.status == release.Status.READY and not has_section(release):
+            raise CommandError(
+                f"{release.name}'s card has no 'Train with TRL' section to write the figures "
+                "into (it was built before train_check existed): rebuild it with "
+                "`manage.py export_release --force`, then run train_check again."
+            )
         try:
             check = run_train_check(release, steps)
         except TrainCheckError as err:
