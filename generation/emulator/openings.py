@@ -15,12 +15,16 @@ FIRST_GREETINGS = (
 )
 RETURNING_GREETINGS = (
     "[Hi|Hello|Hey] Elena, it's {name} again[, thanks for [fitting me in|making time][ again|]"
-    "|, good to see you|][, and I kept my notes|, with an update on the {debt}|].",
-    "[Hi|Hello] again, Elena, it's {name}[; I brought the folder this time|; I've got my notes"
-    " from last time|; I know it's been a while|; I have the {label} figure now|].",
-    "[Elena, hi|Hi, Elena|Morning, Elena], {name} here again[, and [sorry I'm a few minutes"
-    " late|I'm glad we kept this on the calendar|I have news about the {label}|I did look at"
-    " the latest statement on the {debt}|I have the {amount} figure with me]|].",
+    "|, good to see you|, back for round two|][, and I kept my notes|, with an update on the"
+    " {debt}|, and the {label} figure has moved a bit|, still thinking about {concept}|].",
+    "[Hi|Hello|Morning] again, Elena, it's {name}[; I brought the folder this time|; I've got"
+    " my notes from last time|; I know it's been a while|; I have the {label} figure now|;"
+    " I looked up the {debt} balance][, and it's {amount}| like you asked|, for what it's"
+    " worth|].",
+    "[Elena, hi|Hi, Elena|Morning, Elena|Hey, Elena], {name} here again[, and [sorry I'm a few"
+    " minutes late|I'm glad we kept this on the calendar|I have news about the {label}|I did"
+    " look at the latest statement on the {debt}|I have the {amount} figure with me|I read up"
+    " on {concept} like you said]|].",
 )
 
 # What brought them in, by a pattern of the planner's trigger note, in the client's words.
@@ -129,11 +133,13 @@ ANGLE_LINES = {
     ),
 }
 FEELING_LINES = (
-    "[Honestly|To be honest|If I'm being real|Truth is], I [feel|'ve been feeling|get] {feeling}"
-    " [about all of it|every time I think about it|when I look at the numbers|most days|more"
-    " than I'd like to admit|whenever the {label} comes up].",
+    "[Honestly|To be honest|If I'm being real|Truth is|I'll be honest], I [feel|'ve been"
+    " feeling|get] {feeling} [about all of it|every time I think about it|when I look at the"
+    " numbers|most days|more than I'd like to admit|whenever the {label} comes up|when I see"
+    " {amount}|about the {debt}|about {concept}].",
     "[Mostly|Right now|These days|Lately] I'm just {feeling}[ about the {label}| about"
-    " money|][, and it's [wearing me out|getting old|not like me]|, if I'm honest|].",
+    " money| about the {debt}| about {amount} of {label}|][, and it's [wearing me out|getting"
+    " old|not like me|keeping me up]|, if I'm honest|].",
 )
 TRAIT_LINES = {
     r"humor|joke": (

@@ -17,8 +17,9 @@ GENTLE_VALIDATIONS = (
     " failing].",
     "I can hear how {feeling} you [are|feel][ about this| right now|][, {name}|], and [that's"
     " a very human reaction|it makes sense|I'm glad you told me|it's worth saying out loud].",
-    "Anyone carrying what you're carrying [could|would|might] feel {feeling}[, {name}|][, and"
-    " plenty of people I work with have|, at least for a while|, honestly|].",
+    "Anyone [carrying|juggling|facing] [what you're carrying|{amount} of {label}|the"
+    " {debt}|all of this] [could|would|might] feel {feeling}[, {name}|][, and plenty of people"
+    " I work with have|, at least for a while|, honestly|].",
     "Feeling {feeling} about [money|this|your finances] is [more common than you'd"
     " think|something I hear a lot|far more common than people admit|nothing to be ashamed"
     " of][, {name}|][, and it says nothing bad about you|, so you're in good company|].",
@@ -36,19 +37,24 @@ VALIDATIONS = (
     " feel {feeling}[, {name}|][, so you're in good company|, honestly|].",
 )
 AFFIRMATIONS = (
-    "I'm [really |so |]glad [to hear you feel|you're feeling|you feel] {feeling}[, {name}|]"
-    "[; you [earned|worked for] that|, because you did the work|; that's real progress|].",
-    "It's [good|lovely|really good|a relief] to hear you sound {feeling}[, {name}|][, because"
-    " that shift is yours|, and you did the work to get there|; it shows|].",
-    "That shift to feeling {feeling} is [yours|all yours|something you built][, {name}|];"
-    " [you did the work|you looked at the hard parts|you stayed with it|you didn't look"
-    " away].",
-    "I can hear that you feel {feeling} [now|today|at last][, {name}|], and [you've earned"
-    " it|that matters|it shows in how you talk about the numbers|I don't take that lightly].",
-    "Feeling {feeling} is a [good|really good|healthy|hopeful] sign[, {name}|]; it [means|tells"
-    " me|shows] the plan [fits you|is yours|is realistic|is one you can live with].",
-    "You sound {feeling} [now|today|this time][, {name}|], and you got there by looking at"
-    " your {label} [head-on|honestly|without flinching|one piece at a time].",
+    "I'm [really |so |genuinely |]glad [to hear you feel|you're feeling|you feel] {feeling}"
+    "[ about the {debt}| about {concept}| today|][, {name}|][; you [earned|worked for] that|,"
+    " because you did the work|; that's real progress|, and it shows|].",
+    "It's [good|lovely|really good|a relief|encouraging] to hear you sound {feeling}[ about"
+    " the {label}| about the {debt}|][, {name}|][, because that shift is yours|, and you did the"
+    " work to get there|; it shows|, honestly|].",
+    "That shift to feeling {feeling}[ about the {label}| about the {debt}|] is"
+    " [yours|all yours|something you built|worth noticing][, {name}|]; [you did the work|you"
+    " looked at the hard parts|you stayed with it|you didn't look away|you earned it].",
+    "I can hear [that you feel|you're feeling|that you're] {feeling} [now|today|at last|this"
+    " time][ about the {debt}| about {concept}|][, {name}|], and [you've earned it|that"
+    " matters|it shows in how you talk about the numbers|I don't take that lightly].",
+    "Feeling {feeling} [about the {label}|about the {debt}|about {concept}|right now] is a"
+    " [good|really good|healthy|hopeful] sign[, {name}|]; it [means|tells me|shows] the plan"
+    " [fits you|is yours|is realistic|is one you can live with|will hold].",
+    "You sound {feeling} [now|today|this time|about it][, {name}|], and you got there by"
+    " looking at [your {label}|the {debt}|{amount} of {label}] [head-on|honestly|without"
+    " flinching|one piece at a time].",
 )
 REFLECTIONS = (
     "It sounds like this has been [sitting on your shoulders|following you around|on your"
@@ -79,14 +85,23 @@ REASSURANCES = (
     " to you|you care about getting it right|you're paying attention|you're ready to look].",
 )
 OPENING_QUESTIONS = (
-    "[Before we get into numbers|To start|First|Before anything else], [what's weighing on"
-    " you most|which part of this keeps you up at night|what would feel like progress by the"
-    " end of today|what do you most want to walk out with][, {name}|][, with the {debt} in the"
-    " mix| besides the {label}|]?",
-    "[{name}, I'm curious|Tell me|Can you tell me|I'd love to know]: [what worries you most"
-    " about {concept}|when you picture this going well, what does it look like|what made this"
-    " the week you reached out|where does it hurt most right now[, besides the {debt}| with"
-    " the {label}|]]?",
+    "What matters most to you here[, {name}|]: [security, flexibility, or something else"
+    "|feeling safe, or having room to breathe|paying down the {debt}, or building a"
+    " cushion|getting ahead, or just getting steady|the {amount} of {label}, or the {debt}][,"
+    " with {concept} on the table|, now that we've said {amount} out loud|]?",
+    "What have you already tried with [your {label}|the {debt}|{amount} of {label}|{concept}]"
+    "[, {name}|], and what [got in the way|made it hard to keep going|worked even a little|would"
+    " you never do again|did it teach you]?",
+    "If we could change one thing about [your {label}|the {debt}|the way you deal with"
+    " {concept}|that {amount}] [this month|before next payday|in the next few weeks|by"
+    " summer], what would you"
+    " [pick|choose|want it to be][, {name}|]?",
+    "When you look at [that {amount}|the {debt}|your {label}|{amount} of {label}][, {name}|],"
+    " what's the [story|thing|first thought|worst-case picture] you [tell yourself|hear in your"
+    " head|jump to] about it?",
+    "What would it [mean|change|feel like] for you to [stop worrying about|have a plan"
+    " for|feel sure about] {concept}[, {name}|][, with the {debt} still there| and {amount} of"
+    " {label}|]?",
 )
 ANSWERS = (
     "[Okay, here's|Here's|So here's|Alright, this is] where things stand: {figures}.",
@@ -213,30 +228,39 @@ CHUNK_LINES = (
     'One passage from "{title}" fits [here|your situation|what you just said]: "{quote}"',
 )
 CHECKS = (
-    "How does that [land for you|sound so far|sit with you|feel][, {name}|][, given your"
-    " {label}| with {amount} in mind|]?",
-    "Does that match what you've seen with your own {label}[, {name}|][ so far| lately|]?",
+    "How does [that|all of that|this] [land for you|sound so far|sit with you|feel|sound"
+    " with your numbers][, {name}|][, given your {label}| with {amount} in mind| next to the"
+    " {debt}|]?",
+    "Does that [match|fit] what you've [seen|noticed|lived] with [your own {label}|the"
+    " {debt}|{amount} of {label}][, {name}|][ so far| lately| this year|]?",
     "Does that make sense so far[, {name}|], or should I [slow down|go over any of it"
-    " again|back up a step|use your {label} as the example]?",
+    " again|back up a step|use your {label} as the example|start again with the {debt}]?",
     "Can you tell me in your own words how [this|the part about {concept}|that] [applies to"
-    " you|fits your month|fits your plan][, {name}|]?",
-    "Is any of that different from what you'd [assumed|heard|expected|read] about your"
-    " {label}[, {name}|]?",
+    " you|fits your month|fits your plan|touches the {debt}|fits the {amount}"
+    " picture][, {name}|]?",
+    "Is any of that different from what you'd [assumed|heard|expected|read|been told] about"
+    " [your {label}|the {debt}|{concept}][, {name}|][ before today|]?",
+    "What part of [that|the part about {concept}|this] [feels unclear|would you like me to"
+    " repeat|feels least like you][, {name}|][, with the {debt} in mind|]?",
 )
 PLANNING_QUESTIONS = (
     "[Okay|Alright|Right|So], [where do I start|what do I do first|how do I even begin] with"
-    " [my {label}|the {debt}][, with {amount}| this month| this week|]?",
+    " [my {label}|the {debt}|{amount} of {label}][, with {concept} in mind| this month| this"
+    " week|, honestly]?",
     "What would a [realistic|doable|sane|simple] plan look like for [me|someone like me], with"
-    " {amount} of {label}[ and the {debt}|]?",
-    "[Given all that|With all of that in mind|So|Then], what's the first move [with my"
-    " {label}|for someone with {amount} of {label}|on the {debt}][, in your view|, really|]?",
-    "And what if [something goes wrong|I slip|a big bill shows up|my hours change] [halfway"
-    " through|in month two|with the {label}|with the {debt}][, with {amount} on the line|, like"
-    " last time|]?",
-    "How do I keep [this|the plan|it] going when money gets tight[ again|][, with {amount} of"
-    " {label}| and the payment on the {debt} is due| and I'm tired|]?",
-    "What's a number I could actually stick to [each month|on the {debt}|for the {label}]"
-    "[, with my {label} at {amount}|, without feeling broke|, realistically]?",
+    " {amount} of {label}[ and the {debt}| and everything about {concept}|]?",
+    "[Given all that|With all of that in mind|So|Then|Okay], what's the first move [with my"
+    " {label}|for someone with {amount} of {label}|on the {debt}|on {concept}][, in your"
+    " view|, really|, if you were me|]?",
+    "And what if [something goes wrong|I slip|a big bill shows up|my hours change|I lose"
+    " steam] [halfway through|in month two|with the {label}|with the {debt}][, with {amount} on"
+    " the line|, like last time|, with {concept} still new to me]?",
+    "How do I keep [this|the plan|it|the {small} transfer] going when [money gets tight|a bad"
+    " month hits|the {debt} payment lands][, with {amount} of {label}|, with {concept} in the"
+    " mix| and I'm tired|]?",
+    "What's a number I could actually stick to [each month|on the {debt}|for the {label}|for"
+    " {concept}][, with my {label} at {amount}|, without feeling broke|, realistically|,"
+    " knowing me]?",
 )
 SUGGESTIONS = (
     "What I'd suggest[, {name}|]: keep {cushion} as your cushion, and aim {spare} a month [at"
@@ -251,20 +275,23 @@ SUGGESTIONS = (
     " [there's room|your {label} allows|the first month goes well].",
 )
 CONTINGENCIES = (
-    "If [a surprise bill hits|the car needs work|a month runs short], pause the {small}"
-    " transfer for a month rather than stopping it[, {name}|].",
-    "If you [slip|miss a month|fall behind on the {debt}][, {name}|], that's information, not"
-    " failure; we adjust the {small} and keep going.",
-    "If your {label} [changes|moves|jumps], we change the plan with it[; it's meant to bend|,"
-    " because it's meant to bend|, {name}|].",
+    "If [a surprise bill hits|the car needs work|a month runs short|the {debt} payment jumps],"
+    " pause the {small} transfer for a month rather than stopping it[, {name}|][, and call"
+    " me|].",
+    "If you [slip|miss a month|fall behind on the {debt}|skip the {small}][, {name}|], that's"
+    " information, not failure; we adjust [the {small}|the plan|the numbers] and keep going.",
+    "If your {label} [changes|moves|jumps|drops below {amount}], we change the plan with it[;"
+    " it's meant to bend|, because it's meant to bend|, {name}|].",
     "If a month goes sideways[, {name}|], we'll lower the {small} instead of dropping [the"
-    " plan|it|the whole thing] altogether.",
+    " plan|it|the whole thing|the work on {concept}] altogether.",
 )
 STEP_LINES = (
-    "[Your next step|The first step|Your one job] [this week|before we talk again|for now]:"
-    " {step}.",
-    "For this week[, {name}|], just one thing: {step}[, and tell me how it went|].",
-    "If you do one thing before we talk again[, {name}|], {step}.",
+    "[Your next step|The first step|Your one job|The one thing I'd ask] [this week|before we"
+    " talk again|for now|over the next few days][, {name}|]: {step}.",
+    "For [this week|the next seven days|now][, {name}|], just one thing: {step}[, and tell me"
+    " how it went| and nothing more|, even if it feels small].",
+    "If you do one thing before we [talk again|meet again|next speak][, {name}|], {step}[,"
+    " even if the rest waits|].",
 )
 CLOSINGS = (
     "[This helps a lot|That helps a lot|This was really helpful|This was worth it]; I"
@@ -280,14 +307,17 @@ CLOSINGS = (
     " {feeling} about it.",
 )
 RECAPS = (
-    "We turned a cloud of worry into one plan[, {name}|], and the first step is to {step}.",
-    "You know your numbers now[, {name}|], and you know the first step: {step}.",
+    "We turned [a cloud of worry|a lot of worry|the fog around the {debt}] into one plan"
+    "[, {name}|], and the first step is to {step}.",
+    "You know your numbers now[, {name}|][, {amount} of {label} included|], and you know the"
+    " first step: {step}.",
     "You came in with {concept} as a question mark[, {name}|], and you're leaving with [a"
-    " plan|a first step|a number you chose].",
+    " plan|a first step|a number you chose|a way through the {debt}].",
     "Today you looked straight at [your {label}|the {debt}|{amount} of {label}][, {name}|], and"
     " [that's the part most people skip|that took more courage than it looks|that's where"
     " change starts|I don't want you to forget that].",
-    "The plan is simple on purpose: {step}, then we build from there.",
+    "The plan is simple on purpose[, {name}|]: {step}, then we build from there[ with the"
+    " {label}|, one piece at a time|].",
 )
 # When to check in: a choice, picked as is (it sits mid-sentence).
 CHECK_IN_WHEN = (
@@ -296,31 +326,35 @@ CHECK_IN_WHEN = (
     "|[next|the week after next] [Monday|Thursday|Friday]]"
 )
 CHECK_INS = (
-    "Let's check in {when} and see how [it went|the {small} transfer went|it's going][, {name}|].",
+    "Let's check in {when} and see how [it went|the {small} transfer went|it's going|the {debt}"
+    " looks][, {name}|].",
     "Send me a note {when}[, {name}|], and we'll take [the next piece|the {debt}|the part about"
-    " {concept}]"
-    " together.",
+    " {concept}] together.",
     "I'll put a check-in on our calendar {when}[, {name}|]; bring [whatever comes up|your"
     " questions|the latest statement|whatever changed with the {debt}].",
-    "Let's look at {concept} again {when}, with real numbers from your account.",
+    "Let's look at {concept} again {when}[, {name}|], with real numbers from your account.",
 )
 STILL_FEELING = (
     "I [still|honestly still|kind of still] feel {feeling} about [it|the {label}|all of it|the"
-    " {amount}|the {debt}][, to be honest|, if I'm honest|, though|].",
-    "Part of me is still {feeling} about [the {label}|the {debt}|{concept}][, to be honest|,"
-    " if I'm honest|, and I can't shake it|].",
+    " {amount}|the {debt}][, to be honest|, if I'm honest|, though|, even now|].",
+    "[Part of me is|Some part of me is|I'm] still {feeling} about [the {label}|the"
+    " {debt}|{concept}|the {amount}][, to be honest|, if I'm honest|, and I can't shake it|,"
+    " whatever the spreadsheet says|, even after all this|].",
     "I'm {feeling}, but I [want|need|really want] to understand [the part about|more"
-    " about|what you mean about] {concept}[ before we move on|].",
+    " about|what you mean about] {concept}[ before we move on| before I commit to"
+    " anything|].",
     "Saying {amount} out loud, I [notice|realize|can tell] I'm {feeling}[, which is silly|,"
-    " honestly|, about the {label} more than anything|].",
+    " honestly|, about the {label} more than anything|, because of the {debt}|].",
 )
 NOW_FEELING = (
     "[That|Hearing that|Putting it that way|Seeing it like that] [already|honestly|actually]"
-    " makes me feel {feeling} about [the {label}|the {debt}|{concept}|where I am].",
-    "I feel {feeling} hearing that about {concept}[, for once|, which surprises me|].",
-    "I'm starting to feel {feeling} about [the {label}|the {debt}|all this][, which is"
-    " new|, weirdly|, even with {amount} on the page|].",
+    " makes me feel {feeling} about [the {label}|the {debt}|{concept}|where I am|the"
+    " {amount}].",
+    "I feel {feeling} hearing that about {concept}[, for once|, which surprises me|, with the"
+    " {debt} and all|].",
+    "I'm [starting|beginning] to feel {feeling} about [the {label}|the {debt}|all this"
+    "|{concept}][, which is new|, weirdly|, even with {amount} on the page|, for the first"
+    " time].",
     "[Funny|Weird|Honestly], I feel {feeling} now that [{amount}|the number for the {debt}|the"
-    " {label}"
-    " figure] is [on paper|written down|in front of me].",
+    " {label} figure] is [on paper|written down|in front of me].",
 )
