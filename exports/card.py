@@ -65,6 +65,7 @@ def render_card(
         **composition_context(stats),
         **provenance_context(stats, report),
         **quality_context(report),
+        "selection": selection_text(report.get("selection")),
         "figures": [figure_context(path) for path in figures],
         **usage_context(stats),
     }
@@ -221,6 +222,40 @@ def provenance_context(stats: dict, report: dict) -> dict:
         "review_notes": notes[:MAX_REVIEW_NOTES],
         "more_notes": max(len(notes) - MAX_REVIEW_NOTES, 0),
     }
+
+
+def selection_text(selection: Mapping | None) -> str:
+    """What the release kept and how many completed conversations it left out, and why."""
+    from exports.selection import LEFT_OUT_REASONS
+
+    if not isinstance(selection, Mapping):
+        return ""
+    kept = [
+        condition
+        for key, condition in (
+            ("passed_checks", "passed their automated checks"),
+            ("not_rejected", "no reviewer rejected (a regeneration stands in for a rejected one)"),
+        )
+        if selection.get(key)
+    ]
+    text = "only conversations that " + " and that ".join(kept) if kept else "every conversation"
+    left_out = selection.get("left_out") or {}
+    if not left_out.get("total"):
+        return f"{text}; none of the chosen jobs' completed conversations was left out."
+    failed_by = left_out.get("failed_by_check") or {}
+    reasons = []
+    for reason, count in (left_out.get("by_reason") or {}).items():
+        if not count:
+            continue
+        detail = ", ".join(
+            f"{CHECK_LABELS.get(name, name).lower()}: {n}" for name, n in failed_by.items()
+        )
+        about = f"{count} {LEFT_OUT_REASONS.get(reason, reason)}"
+        reasons.append(f"{about} ({detail})" if reason == "failed_checks" and detail else about)
+    return (
+        f"{text}; {left_out['total']} completed conversation(s) of the chosen jobs were left "
+        f"out: {'; '.join(reasons)}."
+    )
 
 
 def quality_context(report: dict) -> dict:

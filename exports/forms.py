@@ -30,13 +30,17 @@ class ReleaseForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="None ticked: every job's completed conversations.",
     )
-    passed_checks = forms.BooleanField(
-        required=False, label="Only conversations that passed their checks"
-    )
-    not_rejected = forms.BooleanField(
+    include_failed = forms.BooleanField(
         required=False,
-        label="Leave out rejected conversations",
-        help_text="A rejected conversation's regeneration goes in instead.",
+        label="Include conversations that failed their checks",
+        help_text="Unticked (the default), only conversations that passed their automated "
+        "checks go in; the card says how many were left out.",
+    )
+    include_rejected = forms.BooleanField(
+        required=False,
+        label="Include conversations a reviewer rejected",
+        help_text="Unticked (the default), a rejected conversation stays out and its "
+        "regeneration goes in instead.",
     )
     validation_fraction = forms.FloatField(
         help_text="Share of conversations (per tier) in chat/validation.jsonl."
@@ -68,15 +72,22 @@ class ReleaseForm(forms.Form):
             if taken:
                 self.add_error("name", f"A release named {name} already exists.")
         if not self.errors and not self.selection().conversations().exists():
-            raise forms.ValidationError("These choices select no completed conversation.")
+            left_out = self.selection().left_out()["total"]
+            hint = (
+                f" ({left_out} completed conversation(s) failed their checks or were rejected: "
+                "tick the boxes above to include them)"
+                if left_out
+                else ""
+            )
+            raise forms.ValidationError(f"These choices select no completed conversation{hint}.")
         return data
 
     def selection(self) -> Selection:
         data = self.cleaned_data
-        return Selection(
-            jobs=tuple(data.get("jobs") or ()),
-            passed_checks=bool(data.get("passed_checks")),
-            not_rejected=bool(data.get("not_rejected")),
+        return Selection.for_release(
+            data.get("jobs") or (),
+            include_failed=bool(data.get("include_failed")),
+            include_rejected=bool(data.get("include_rejected")),
         )
 
     def save(self, user: Any) -> Release:

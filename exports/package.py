@@ -39,7 +39,7 @@ from exports.release_options import (
     check_version,
     release_paths,
 )
-from exports.selection import Selection
+from exports.selection import LEFT_OUT_REASONS, Selection
 
 log = logging.getLogger(__name__)
 
@@ -72,10 +72,11 @@ def export_release(options: ReleaseOptions) -> Release:
         )
     conversations = options.selection.conversations()
     total = conversations.count()
+    left_out = options.selection.left_out()
     if not total:
         raise ReleaseError(
-            f"The selection has no conversations ({_describe(options.selection)}); nothing "
-            "was written."
+            f"The selection has no conversations ({_describe(options.selection, left_out)}); "
+            "nothing was written."
         )
     release = existing or Release(name=name)
     release.version = version
@@ -83,6 +84,7 @@ def export_release(options: ReleaseOptions) -> Release:
     release.status = Release.Status.BUILDING
     release.selection = {
         **options.selection.describe(),
+        "left_out": left_out,
         "validation_fraction": fraction,
         "seed": seed,
     }
@@ -108,7 +110,7 @@ def export_release(options: ReleaseOptions) -> Release:
     return release
 
 
-def _describe(selection: Selection) -> str:
+def _describe(selection: Selection, left_out: dict[str, Any]) -> str:
     parts = ["completed"]
     if selection.jobs:
         parts.append("jobs " + ", ".join(job.name for job in selection.jobs))
@@ -116,6 +118,13 @@ def _describe(selection: Selection) -> str:
         parts.append("passed checks")
     if selection.not_rejected:
         parts.append("not rejected")
+    if left_out["total"]:
+        reasons = ", ".join(
+            f"{count} {LEFT_OUT_REASONS[reason]}"
+            for reason, count in left_out["by_reason"].items()
+            if count
+        )
+        parts.append(f"left out {reasons}; include them explicitly if they belong in it")
     return "; ".join(parts)
 
 
@@ -134,7 +143,9 @@ def _build(
         context = ReleaseContext(release.name, release.version, total, philosophy)
         composition = write_rows(context, conversations, fraction, seed, building)
         stats = _stats(release, composition, license)
-        report = _write_report(selection, building / FILES["quality_report"], release.name)
+        report = _write_report(
+            selection, building / FILES["quality_report"], release.name, release.selection
+        )
         stats["bytes"] = {name: (building / name).stat().st_size for name in DATA_FILES}
         year = timezone.now().year
         (building / FILES["license"]).write_text(
@@ -183,10 +194,14 @@ def _stats(release: Release, composition: Composition, license: Any) -> dict:
     )
 
 
-def _write_report(selection: Selection, path: Path, name: str) -> dict[str, Any]:
+def _write_report(
+    selection: Selection, path: Path, name: str, described: dict[str, Any]
+) -> dict[str, Any]:
+    """The quality report of what went in, with what the selection left out and why."""
     from review.report import write_report
 
-    return write_report(selection.conversations(), path, name=name)
+    chosen = {key: described[key] for key in ("passed_checks", "not_rejected", "left_out")}
+    return write_report(selection.conversations(), path, name=name, extra={"selection": chosen})
 
 
 def _write_card(

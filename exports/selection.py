@@ -1,7 +1,13 @@
-"""Which conversations go into a release: completed ones, from some jobs (or all), optionally
-only those that passed their checks and only those no reviewer rejected."""
+"""Which conversations go into a release: completed ones, from some jobs (or all), by default
+only those that passed their checks and that no reviewer rejected (issue 10: a release keeps
+what passed the gate unless told otherwise), and how many the filters left out and why.
+
+`Selection()` itself filters nothing (the quality report reads every conversation);
+`Selection.for_release()` and `from_ids()` start from the release defaults.
+"""
 
 import uuid
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +23,14 @@ class SelectionError(ValueError):
     """The selection is invalid or chooses nothing."""
 
 
+# Why a completed conversation of the chosen jobs is not in the release.
+LEFT_OUT_REASONS = {
+    "rejected": "rejected by a reviewer",
+    "failed_checks": "failed their automated checks",
+    "not_checked": "never checked",
+}
+
+
 @dataclass(frozen=True)
 class Selection:
     jobs: tuple[BatchJob, ...] = field(default_factory=tuple)
@@ -24,8 +38,18 @@ class Selection:
     not_rejected: bool = False
 
     @classmethod
+    def for_release(
+        cls,
+        jobs: Iterable[BatchJob] = (),
+        include_failed: bool = False,
+        include_rejected: bool = False,
+    ) -> "Selection":
+        """What a release keeps unless told otherwise: passed its checks, not rejected."""
+        return cls(tuple(jobs), not include_failed, not include_rejected)
+
+    @classmethod
     def from_ids(
-        cls, job_ids: Iterable[Any] = (), passed_checks: bool = False, not_rejected: bool = False
+        cls, job_ids: Iterable[Any] = (), passed_checks: bool = True, not_rejected: bool = True
     ) -> "Selection":
         """A selection from job ids as typed by a person; an unknown or malformed id is an error."""
         ids = [str(job_id).strip() for job_id in job_ids]
@@ -68,15 +92,49 @@ class Selection:
             .order_by("batch_job__created_at", "batch_job_id", "sequence_number", "pk")
         )
 
-    def _ids(self) -> QuerySet:
-        chosen = Conversation.objects.completed()
-        in_jobs = Q(batch_job__in=self.jobs) if self.jobs else Q()
+    def left_out(self) -> dict[str, Any]:
+        """How many completed conversations of the chosen jobs the filters left out, by reason
+        (each counted once, under the first reason that applies), and the failed ones by the
+        checks they failed: {"total", "by_reason": {...}, "failed_by_check": {...}}."""
+        candidates = self._candidates()
+        by_reason = dict.fromkeys(LEFT_OUT_REASONS, 0)
         if self.not_rejected:
-            rejected = Review.objects.filter(status=Review.Status.DONE, verdict=REJECTED)
-            in_jobs |= Q(pk__in=self._replacements(rejected)) if self.jobs else Q()
-            chosen = chosen.filter(in_jobs).exclude(pk__in=rejected.values("conversation_id"))
-        else:
-            chosen = chosen.filter(in_jobs)
+            by_reason["rejected"] = candidates.filter(pk__in=self._rejected_ids()).count()
+            candidates = candidates.exclude(pk__in=self._rejected_ids())
+        failed_by_check: Counter = Counter()
+        if self.passed_checks:
+            failed = candidates.filter(validation__passed=False)
+            for validation in failed.values_list("validation", flat=True).iterator():
+                failed_by_check.update(_failed_checks(validation))
+            by_reason["failed_checks"] = failed.count()
+            by_reason["not_checked"] = (
+                candidates.count()
+                - by_reason["failed_checks"]
+                - candidates.filter(validation__passed=True).count()
+            )
+        return {
+            "total": sum(by_reason.values()),
+            "by_reason": by_reason,
+            "failed_by_check": dict(failed_by_check.most_common()),
+        }
+
+    def _candidates(self) -> QuerySet:
+        """The completed conversations the filters choose from."""
+        in_jobs = Q(batch_job__in=self.jobs) if self.jobs else Q()
+        if self.not_rejected and self.jobs:
+            in_jobs |= Q(pk__in=self._replacements(self._rejected()))
+        return Conversation.objects.completed().filter(in_jobs)
+
+    def _rejected(self) -> QuerySet:
+        return Review.objects.filter(status=Review.Status.DONE, verdict=REJECTED)
+
+    def _rejected_ids(self) -> QuerySet:
+        return self._rejected().values("conversation_id")
+
+    def _ids(self) -> QuerySet:
+        chosen = self._candidates()
+        if self.not_rejected:
+            chosen = chosen.exclude(pk__in=self._rejected_ids())
         if self.passed_checks:
             chosen = chosen.filter(validation__passed=True)
         return chosen.values("pk")
@@ -102,3 +160,10 @@ class Selection:
             replaced |= step
             frontier = step
         return found
+
+
+def _failed_checks(validation: Any) -> list[str]:
+    checks = validation.get("checks") if isinstance(validation, dict) else None
+    if not isinstance(checks, dict):
+        return []
+    return [name for name, check in checks.items() if not (check or {}).get("passed")]

@@ -337,10 +337,13 @@ def build_report(conversations: QuerySet, *, name: str) -> dict[str, Any]:
     return report
 
 
-def write_report(conversations: QuerySet, path: Path | str, *, name: str) -> dict[str, Any]:
-    """Build the report and write it to `path` as JSON, atomically (a temporary file in the
-    same folder, then a rename): a reader never sees half a report."""
-    report = build_report(conversations, name=name)
+def write_report(
+    conversations: QuerySet, path: Path | str, *, name: str, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Build the report (with `extra`'s keys added, e.g. a release's selection) and write it to
+    `path` as JSON, atomically (a temporary file in the same folder, then a rename): a reader
+    never sees half a report."""
+    report = build_report(conversations, name=name) | (extra or {})
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)

@@ -33,7 +33,6 @@ def build(page, live_server, job) -> Release:
     page.fill("#id_name", "emotional-intelligence-6-v1.0")
     page.fill("#id_version", "1.0.0")
     page.check(f"input[name=jobs][value='{job.pk}']")
-    page.check("#id_not_rejected")
     page.fill("#id_validation_fraction", "0.2")
     page.click("input[name=_build]")
     page.wait_for_selector(".messagelist .success", timeout=60_000)

@@ -28,8 +28,6 @@ def test_the_command_builds_the_release_and_prints_its_folder_last(job, release_
         "1.2.0",
         "--job",
         str(job.pk),
-        "--passed-checks",
-        "--not-rejected",
         "--validation-fraction",
         "0.25",
         "--seed",
@@ -59,6 +57,49 @@ def test_the_command_builds_the_release_and_prints_its_folder_last(job, release_
         assert name in summary
     with (folder / "chat/validation.jsonl").open() as stream:
         assert sum(1 for _ in stream) == max(1, round(passed * 0.25))
+
+
+def flunk(conversations, count: int) -> list[str]:
+    """Mark `count` conversations as failing their turn-count check; their ids."""
+    chosen = [str(pk) for pk in conversations.values_list("pk", flat=True)[:count]]
+    failed = {"passed": False, "checks": {"turnCount": {"passed": False}}}
+    Conversation.objects.filter(pk__in=chosen).update(validation=failed)
+    return chosen
+
+
+def test_by_default_failed_conversations_stay_out_and_the_card_and_report_say_so(job, release_dir):
+    conversations = job.conversations.filter(validation__passed=True)
+    kept = conversations.count() - 2
+    flunked = flunk(conversations.order_by("sequence_number"), 2)
+    left = job.conversations.count() - kept
+
+    out = "\n".join(run("--name", "gated", "--job", str(job.pk)))
+
+    release = Release.objects.get(name="gated")
+    assert release.conversation_count == kept
+    assert f"Left out {left} completed conversation(s): {left} failed their automated checks" in out
+    folder = Path(release.folder)
+    rows = [json.loads(row) for row in (folder / "conversations.jsonl").read_text().splitlines()]
+    released = {pair["conversation_id"] for row in rows for pair in row["training_pairs"]}
+    assert len(released) == kept and not released & set(flunked)
+    report = json.loads((folder / "quality-report.json").read_text())
+    assert report["selection"]["passed_checks"] is True
+    assert report["selection"]["left_out"]["by_reason"]["failed_checks"] == left
+    assert report["selection"]["left_out"]["failed_by_check"]["turnCount"] >= 2
+    card = (folder / "README.md").read_text()
+    assert "- **Selection**: Only conversations that passed their automated checks and that" in card
+    assert (
+        f"{left} completed conversation(s) of the chosen jobs were left out: {left} failed" in card
+    )
+
+    run("--name", "gated", "--job", str(job.pk), "--include-failed", "--force")
+
+    release.refresh_from_db()
+    assert release.conversation_count == job.conversations.count()
+    assert release.selection["passed_checks"] is False
+    assert release.selection["left_out"]["total"] == 0
+    card = (folder / "README.md").read_text()
+    assert "none of the chosen jobs' completed conversations was left out" in card
 
 
 def test_without_a_job_every_completed_conversation_goes_in(submit, release_dir):

@@ -144,6 +144,11 @@ def test_the_release_row_records_what_is_in_it(release, reviewed_job, editor):
         "completed": True,
         "passed_checks": False,
         "not_rejected": False,
+        "left_out": {
+            "total": 0,
+            "by_reason": {"rejected": 0, "failed_checks": 0, "not_checked": 0},
+            "failed_by_check": {},
+        },
         "validation_fraction": 0.1,
         "seed": 3,
     }
@@ -313,12 +318,11 @@ def test_bad_options_are_refused_before_anything_is_written(job, release_dir, ch
     assert not Release.objects.exists()
 
 
-def test_an_empty_selection_is_refused(job, release_dir):
+def test_an_empty_selection_is_refused_and_says_what_it_left_out(job, release_dir):
     Conversation.objects.update(validation={"passed": False})
-    with pytest.raises(ReleaseError, match="no conversations"):
-        export_release(
-            ReleaseOptions(name="empty", selection=Selection(jobs=(job,), passed_checks=True))
-        )
+    with pytest.raises(ReleaseError, match="no conversations") as caught:
+        export_release(ReleaseOptions(name="empty", selection=Selection.for_release((job,))))
+    assert "left out 12 failed their automated checks" in str(caught.value)
     assert not release_dir.exists()
     assert not Release.objects.exists()
 

@@ -28,7 +28,7 @@ def test_an_editor_builds_a_release_from_the_admin_and_reads_its_files(
     page = editor_client.get(reverse(ADD))
     assert page.status_code == 200
     assert job.name in page.content.decode()
-    response = editor_client.post(reverse(ADD), form_data(job, passed_checks="on"), follow=True)
+    response = editor_client.post(reverse(ADD), form_data(job), follow=True)
     release = Release.objects.get(name="emotional-intelligence-12-v1.0")
     assert release.status == Release.Status.READY
     assert response.redirect_chain[-1][0] == reverse(
@@ -64,9 +64,28 @@ def test_bad_input_is_shown_as_form_errors_and_builds_nothing(editor_client, job
 
 def test_a_selection_with_nothing_in_it_is_a_form_error(editor_client, job, release_dir):
     job.conversations.update(validation={"passed": False})
-    response = editor_client.post(reverse(ADD), form_data(job, passed_checks="on"))
-    assert "select no completed conversation" in response.content.decode()
+    response = editor_client.post(reverse(ADD), form_data(job))
+    text = response.content.decode()
+    assert "select no completed conversation (12 completed conversation(s) failed" in text
     assert not Release.objects.exists()
+
+
+def test_the_release_form_leaves_failed_ones_out_unless_its_box_is_ticked(
+    editor_client, job, release_dir
+):
+    page = editor_client.get(reverse(ADD)).content.decode()
+    assert "Include conversations that failed their checks" in page
+    assert 'name="include_failed"' in page and 'name="include_failed" checked' not in page
+    failed = job.conversations.order_by("sequence_number")[:3].values_list("pk", flat=True)
+    job.conversations.filter(pk__in=list(failed)).update(validation={"passed": False})
+    passed = job.conversations.filter(validation__passed=True).count()
+
+    editor_client.post(reverse(ADD), form_data(job))
+    assert Release.objects.get().conversation_count == passed
+    assert Release.objects.get().selection["left_out"]["by_reason"]["failed_checks"] == 3
+
+    editor_client.post(reverse(ADD), form_data(job, include_failed="on", force="on"))
+    assert Release.objects.get().conversation_count == job.conversations.count()
 
 
 def test_an_existing_name_needs_the_rebuild_box(editor_client, job, release_dir):

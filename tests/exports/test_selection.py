@@ -97,15 +97,56 @@ def test_a_replacement_rejected_in_turn_gives_way_to_its_own_replacement(
 
 def test_job_ids_are_read_and_checked(submit):
     job = submit(count=3)
-    selection = Selection.from_ids([str(job.pk), f" {job.pk} "], passed_checks=True)
+    selection = Selection.from_ids([str(job.pk), f" {job.pk} "])
     assert selection.jobs == (job,)
     assert selection.describe() == {
         "jobs": [str(job.pk)],
         "completed": True,
         "passed_checks": True,
-        "not_rejected": False,
+        "not_rejected": True,
     }
     with pytest.raises(SelectionError, match="No batch job with id"):
         Selection.from_ids([str(uuid.uuid4())])
     with pytest.raises(SelectionError, match="is not a batch job id"):
         Selection.from_ids(["job-42"])
+
+
+def test_a_release_keeps_what_passed_and_was_not_rejected_and_counts_what_it_left_out(
+    submit, reviewer, django_capture_on_commit_callbacks
+):
+    job = submit(count=6)
+    sample = draw_sample(job, fraction=0.5, reviewers=[reviewer], seed=1)
+    review = sample.reviews.order_by("created_at").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        record_review(review, {}, notes="Lectures; no validation.")
+    review.refresh_from_db()
+    everyone = job.conversations.filter(status=Conversation.Status.COMPLETED)
+    everyone.update(validation={"passed": True, "checks": {}})
+    others = everyone.exclude(pk__in=[review.conversation_id, review.replacement_id])
+    flunked, unchecked = others.order_by("sequence_number")[:2]
+    failed_checks = {"turnCount": {"passed": False}, "harmfulContent": {"passed": False}}
+    Conversation.objects.filter(pk=flunked.pk).update(
+        validation={"passed": False, "checks": {**failed_checks, "qualityScore": {"passed": True}}}
+    )
+    Conversation.objects.filter(pk=unchecked.pk).update(validation={})
+
+    released = Selection.for_release((job,))
+
+    assert (released.passed_checks, released.not_rejected) == (True, True)
+    assert released == Selection.from_ids([str(job.pk)])
+    chosen = ids(released.conversations())
+    assert len(ids(everyone)) == 7  # six planned and the rejected one's regeneration
+    assert chosen == ids(everyone) - {
+        str(review.conversation_id),
+        str(flunked.pk),
+        str(unchecked.pk),
+    }
+    assert released.left_out() == {
+        "total": 3,
+        "by_reason": {"rejected": 1, "failed_checks": 1, "not_checked": 1},
+        "failed_by_check": {"turnCount": 1, "harmfulContent": 1},
+    }
+    everything = Selection.for_release((job,), include_failed=True, include_rejected=True)
+    assert everything == Selection(jobs=(job,))
+    assert ids(everything.conversations()) == ids(everyone)
+    assert everything.left_out()["total"] == 0

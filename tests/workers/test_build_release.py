@@ -32,7 +32,13 @@ def test_one_command_builds_a_release_that_datasets_loads(tmp_path, monkeypatch)
     assert Review.objects.filter(sample=sample, reviewer__isnull=True).count() >= 2  # the pool
     release = Release.objects.get()
     assert (release.name, release.version, release.status) == (folder.name, "1.0.0", "ready")
-    assert release.conversation_count == 20 and release.sources == {"offline_emulator": 20}
+    # By default the release keeps what passed its checks and says how many it left out.
+    kept = job.conversations.filter(validation__passed=True).count()
+    assert kept >= 15, result.stdout
+    assert release.conversation_count == kept and release.sources == {"offline_emulator": kept}
+    assert release.selection["left_out"]["total"] == 20 - kept
+    if kept < 20:
+        assert f"Left out {20 - kept} completed conversation(s)" in result.stdout
     for archive in (".zip", ".tar.gz"):
         assert (folder.parent / f"{folder.name}{archive}").stat().st_size > 0
 
@@ -41,9 +47,9 @@ def test_one_command_builds_a_release_that_datasets_loads(tmp_path, monkeypatch)
 
     cache = str(tmp_path / "hf-cache")
     chat = load_dataset(str(folder), "chat", cache_dir=cache)
-    assert chat["train"].num_rows + chat["validation"].num_rows == 20
+    assert chat["train"].num_rows + chat["validation"].num_rows == kept
     pairs = load_dataset("json", data_files=str(folder / "conversations.jsonl"), cache_dir=cache)
-    assert pairs["train"].num_rows == 20
+    assert pairs["train"].num_rows == kept
     assert {row["dataset_metadata"]["conversation_source"] for row in pairs["train"]} == {
         "offline_emulator"
     }

@@ -15,7 +15,8 @@ class Command(BaseCommand):
     help = (
         "Build a whole release on the embedded default: load the default scaffolding, plan "
         "--count conversations, generate them with --workers local qcluster processes, check "
-        "them, draw the review sample, export the release and print where it is. Its last line "
+        "them, draw the review sample, export the release (by default only the conversations "
+        "that passed their checks) and print where it is. Its last line "
         "is the release folder's path."
     )
 
@@ -35,6 +36,16 @@ class Command(BaseCommand):
         )
         parser.add_argument("--version", default="", help="Semantic version (default 1.<n>.0).")
         parser.add_argument("--no-seed", action="store_true", help="Keep the scaffolding as is.")
+        parser.add_argument(
+            "--include-failed",
+            action="store_true",
+            help="Release conversations that failed their checks too (default: passed only).",
+        )
+        parser.add_argument(
+            "--include-rejected",
+            action="store_true",
+            help="Release conversations a reviewer rejected too (default: left out).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         name, version = self._name(options)
@@ -49,6 +60,11 @@ class Command(BaseCommand):
         arguments = ["--name", name, "--version", version, "--job", str(job.pk)]
         if options["seed"] is not None:
             arguments += ["--seed", str(options["seed"])]
+        arguments += [
+            f"--{flag}"
+            for flag in ("include-failed", "include-rejected")
+            if options[flag.replace("-", "_")]
+        ]
         call_command("export_release", *arguments, stdout=self.stdout)
 
     def _name(self, options: dict[str, Any]) -> tuple[str, str]:

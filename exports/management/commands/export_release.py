@@ -4,12 +4,13 @@ from django.core.management.base import BaseCommand, CommandError
 
 from exports.models import Release
 from exports.package import ReleaseError, ReleaseOptions, export_release, release_paths
-from exports.selection import Selection, SelectionError
+from exports.selection import LEFT_OUT_REASONS, Selection, SelectionError
 
 
 class Command(BaseCommand):
     help = (
-        "Build a release of completed conversations (all, or those of the given jobs): the "
+        "Build a release of completed conversations (all, or those of the given jobs; by "
+        "default only those that passed their checks and no reviewer rejected): the "
         "training and chat JSONL, the JSON array, the metadata CSV, the quality report, the "
         "dataset card, LICENSE.txt and SHA256SUMS, then a .zip and a .tar.gz beside the folder. "
         "Prints the release folder's path last."
@@ -29,12 +30,15 @@ class Command(BaseCommand):
             "--job", action="append", default=[], dest="jobs", help="A batch job id (repeatable)"
         )
         parser.add_argument(
-            "--passed-checks", action="store_true", help="Only conversations that passed checks"
+            "--include-failed",
+            action="store_true",
+            help="Also conversations that failed their checks (by default only those that passed)",
         )
         parser.add_argument(
-            "--not-rejected",
+            "--include-rejected",
             action="store_true",
-            help="Leave out conversations a reviewer rejected (their regenerations go in)",
+            help="Also conversations a reviewer rejected (by default they stay out and their "
+            "regenerations go in)",
         )
         parser.add_argument(
             "--validation-fraction",
@@ -50,7 +54,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             selection = Selection.from_ids(
-                options["jobs"], options["passed_checks"], options["not_rejected"]
+                options["jobs"],
+                passed_checks=not options["include_failed"],
+                not_rejected=not options["include_rejected"],
             )
             release = export_release(
                 ReleaseOptions(
@@ -74,6 +80,17 @@ class Command(BaseCommand):
             f"conversations ({sources}); models {', '.join(release.models_used) or '-'}; "
             f"prompts {', '.join(release.prompt_versions)}"
         )
+        left_out = release.selection.get("left_out") or {}
+        if left_out.get("total"):
+            reasons = ", ".join(
+                f"{count} {LEFT_OUT_REASONS[reason]}"
+                for reason, count in left_out["by_reason"].items()
+                if count
+            )
+            self.stdout.write(
+                f"Left out {left_out['total']} completed conversation(s): {reasons} "
+                "(--include-failed / --include-rejected put them in)."
+            )
         if release.sources.get("offline_emulator"):
             self.stdout.write(
                 "Note: offline emulator conversations are marked "
