@@ -203,6 +203,9 @@ if GENERATION_HEARTBEAT_SECONDS * 2 > GENERATION_LEASE_SECONDS:
 # A worker that finishes a conversation goes straight on to the next one its job has room
 # for (no round trip through the broker) while it has been busy less than this; a
 # conversation started then still ends within the task timeout below.
+# A conversation handed to a worker that has not claimed it within this time goes to another
+# (its worker was busy); the late task then finds it taken and does nothing.
+GENERATION_RESERVATION_SECONDS = env_float("GENERATION_RESERVATION_SECONDS", 5.0, minimum=0.5)
 GENERATION_CONTINUE_SECONDS = env_int("GENERATION_CONTINUE_SECONDS", 600, minimum=0)
 # Across all jobs at once (0: no cap beyond each job's own concurrency). With a cap,
 # higher-priority jobs take the free slots first.
@@ -241,6 +244,8 @@ Q_CLUSTER = {
     "recycle": 200,
     "poll": 0.2,
     **({"redis": REDIS_URL} if REDIS_URL else {"orm": "default", "cache": "qcluster"}),
+    # A cluster pulls a task only when one of its workers is free (generation/broker.py).
+    "broker_class": f"generation.broker.Gated{'Redis' if REDIS_URL else 'ORM'}",
 }
 
 # --- Quality ---------------------------------------------------------------------------

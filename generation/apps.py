@@ -44,3 +44,8 @@ class GenerationConfig(AppConfig):
             # (a worker's first conversation 14 -> 10 ms of CPU, the next ones 4.7 -> 2.9).
             gc.freeze()
             post_spawn.connect(prepare_worker, dispatch_uid="generation_prepare_worker")
+            from django_q.signals import post_execute_in_worker
+
+            from generation.broker import task_finished
+
+            post_execute_in_worker.connect(task_finished, dispatch_uid="generation_gate")

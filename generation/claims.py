@@ -69,11 +69,11 @@ def claim(conversation: Conversation | str, owner: str) -> Claim | None:
     with transaction.atomic():
         job = BatchJob.objects.select_for_update().get(pk=conversation.batch_job_id)
         if job.status not in BatchJob.ACTIVE or not _affordable(job):
-            _undispatch(conversation.pk)
+            _undispatch(conversation)
             return None
         # The job's other slots: live claims and reservations not yet claimed.
         if job.conversations.in_flight().exclude(pk=conversation.pk).count() >= job.concurrency:
-            _undispatch(conversation.pk)
+            _undispatch(conversation)
             return None
         if not _take(conversation, owner):
             return None
@@ -179,8 +179,11 @@ def _shared_state(job_id: Any) -> tuple | None:
         return cursor.fetchone()
 
 
-def _undispatch(conversation_id: str) -> None:
-    Conversation.objects.filter(pk=conversation_id).update(dispatched_at=None)
+def _undispatch(conversation: Conversation) -> None:
+    """Give up the reservation this worker was handed, unless it was handed on meanwhile."""
+    Conversation.objects.filter(
+        pk=conversation.pk, dispatched_at=conversation.dispatched_at
+    ).update(dispatched_at=None)
 
 
 def _affordable(job: BatchJob) -> bool:

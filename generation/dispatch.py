@@ -9,7 +9,7 @@ from the periodic sweep, which also returns conversations whose worker vanished.
 import logging
 import os
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -33,8 +33,8 @@ def dispatch() -> int:
         total = 0
         while queued := _dispatch_round():
             total += len(queued)
-            for conversation_id in queued:
-                _send(conversation_id)
+            for conversation_id, reserved_at in queued:
+                _send(conversation_id, reserved_at)
             if not settings.GENERATION_INLINE:
                 break
         return total
@@ -62,12 +62,12 @@ def take_next() -> str | None:
     for job in jobs:
         reserved = _reserve(job, 1)
         if reserved:
-            return reserved[0]
+            return reserved[0][0]
     return None
 
 
-def _dispatch_round(limit: int | None = None) -> list[str]:
-    queued: list[str] = []
+def _dispatch_round(limit: int | None = None) -> list[tuple[str, str]]:
+    queued: list[tuple[str, str]] = []
     room = limit
     if settings.GENERATION_MAX_IN_FLIGHT:
         free = settings.GENERATION_MAX_IN_FLIGHT - _in_flight(Conversation.objects.all())
@@ -88,7 +88,9 @@ def _in_flight(conversations) -> int:
 
 
 @transaction.atomic
-def _reserve(job: BatchJob, room: int | None) -> list[str]:
+def _reserve(job: BatchJob, room: int | None) -> list[tuple[str, str]]:
+    """Reserve up to the job's free slots (or `room`); each with the moment it was reserved,
+    which its task carries so that a late task can tell its reservation was handed on."""
     job = BatchJob.objects.select_for_update().get(pk=job.pk)
     if job.status not in BatchJob.ACTIVE:
         return []
@@ -99,9 +101,10 @@ def _reserve(job: BatchJob, room: int | None) -> list[str]:
     if free <= 0:
         return []
     candidates = _candidates(job, free)
-    if _mark_dispatched(candidates) and job.status == BatchJob.Status.PENDING:
+    now = timezone.now()
+    if _mark_dispatched(candidates, now) and job.status == BatchJob.Status.PENDING:
         job.start()  # here, under the lock, not by each of the first claims at once
-    return [str(pk) for pk in candidates]
+    return [(str(pk), now.isoformat()) for pk in candidates]
 
 
 def _candidates(job: BatchJob, count: int) -> list:
@@ -112,13 +115,10 @@ def _candidates(job: BatchJob, count: int) -> list:
     )
 
 
-def _mark_dispatched(ids: list) -> int:
+def _mark_dispatched(ids: list, now: datetime) -> int:
     """Mark conversations as handed to a worker, unless another dispatcher did it first."""
     return (
-        Conversation.objects.filter(pk__in=ids)
-        .pending()
-        .undispatched()
-        .update(dispatched_at=timezone.now())
+        Conversation.objects.filter(pk__in=ids).pending().undispatched().update(dispatched_at=now)
     )
 
 
@@ -128,17 +128,18 @@ def _cache_is_cold(job: BatchJob) -> bool:
     return system_prompt_is_cached(job) and not job.conversations.completed().exists()
 
 
-def _send(conversation_id: str) -> None:
+def _send(conversation_id: str, reserved_at: str) -> None:
     if settings.GENERATION_INLINE:
         from generation.tasks import generate_conversation
 
-        generate_conversation(conversation_id)
+        generate_conversation(conversation_id, reserved_at)
         return
     from django_q.tasks import async_task
 
     async_task(
         TASK,
         conversation_id,
+        reserved_at,
         task_name=f"conversation {conversation_id}",
         group="generation",
         broker=_broker(),

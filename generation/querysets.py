@@ -9,7 +9,7 @@ from django.utils import timezone
 def reservation_expiry() -> datetime:
     """A conversation handed to a worker before this moment and still not claimed is free
     to be handed out again."""
-    return timezone.now() - timedelta(seconds=settings.GENERATION_LEASE_SECONDS)
+    return timezone.now() - timedelta(seconds=settings.GENERATION_RESERVATION_SECONDS)
 
 
 class ConversationQuerySet(models.QuerySet):

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from generation import claims, leases, limiter, prompts, storing
 from generation.calls import ClaudeError, ConversationReply, ConversationRequest
@@ -17,6 +18,7 @@ from generation.claims import Claim
 from generation.claude import write_conversation
 from generation.dispatch import dispatch, inline_dispatching, sweep, take_next
 from generation.models import Conversation
+from generation.querysets import reservation_expiry
 
 log = logging.getLogger(__name__)
 _calls: dict[str, Any] = {}
@@ -26,16 +28,19 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def generate_conversation(conversation_id: str) -> str:
-    """Write one conversation with one Messages call, unless it is done or taken already;
-    then go on with the next one a job has room for while the task has time left: the one
-    taken in the same transaction that stored the reply, or else one reserved with take_next."""
+def generate_conversation(conversation_id: str, reserved_at: str | None = None) -> str:
+    """Write one conversation with one Messages call, unless it is done or taken already (or
+    was handed on to another worker since `reserved_at`: this task came too late); then go on
+    with the next one a job has room for while the task has time left: the one taken in the
+    same transaction that stored the reply, or else one reserved with take_next."""
     began = time.monotonic()
 
     def time_left() -> bool:
         return time.monotonic() - began < settings.GENERATION_CONTINUE_SECONDS
 
-    first, stored = _write(conversation_id, time_left())
+    first, stored = _write(conversation_id, time_left(), reserved_at)
+    if first == "completed":
+        dispatch()  # the job's first reply may have warmed its prompt cache: fan out now
     while True:
         if stored is not None and stored.successor is not None:
             _, stored = _go_on(stored, time_left())
@@ -50,10 +55,12 @@ def generate_conversation(conversation_id: str) -> str:
     return first
 
 
-def _write(conversation_id: str, go_on: bool) -> tuple[str, storing.Stored | None]:
+def _write(
+    conversation_id: str, go_on: bool, reserved_at: str | None = None
+) -> tuple[str, storing.Stored | None]:
     """Claim a pending conversation and write it; with `go_on`, also take the next one."""
     conversation = _pending(conversation_id)
-    if conversation is None:
+    if conversation is None or _handed_on(conversation, reserved_at):
         return "skipped", None
     request = request_for(conversation)
     _wait(conversation, request)
@@ -61,6 +68,17 @@ def _write(conversation_id: str, go_on: bool) -> tuple[str, storing.Stored | Non
     if claim is None:
         return "skipped", None
     return _call(claim, request, go_on)
+
+
+def _handed_on(conversation: Conversation, reserved_at: str | None) -> bool:
+    """True if the conversation was reserved again, for another task, after this task's
+    reservation ran out: that task writes it; this one leaves it alone."""
+    if reserved_at is None or conversation.dispatched_at is None:
+        return False
+    return (
+        conversation.dispatched_at != parse_datetime(reserved_at)
+        and conversation.dispatched_at > reservation_expiry()
+    )
 
 
 def _go_on(stored: storing.Stored, go_on: bool) -> tuple[str, storing.Stored | None]:

@@ -115,7 +115,7 @@ class Command(BaseCommand):
         bar = f"[{'#' * filled}{'.' * (width - filled)}]"
         line = (
             f"{bar} {progress['completed']}/{progress['total']} "
-            f"completed, {progress['inProgress']} in progress, {progress['failed']} failed, "
+            f"completed, {progress['inProgress']} call(s) in flight, {progress['failed']} failed, "
             f"${status['cost']['actualCurrent']:.4f}"
         )
         if line == shown:
