@@ -15,6 +15,10 @@ CHECK_LABELS = {
     "personaConsistency": "Persona consistency",
     "qualityScore": "Quality score",
     "edgeCaseRules": "Edge-case rules",
+    "productRecommendation": "Product recommended",
+    "roleBreak": "Role break",
+    "emptyReplies": "Empty replies",
+    "factChanges": "Client facts changed",
 }
 # The same checks said in full (the dataset card's table, the detail pages).
 CHECK_DESCRIPTIONS = {
@@ -25,6 +29,10 @@ CHECK_DESCRIPTIONS = {
     "personaConsistency": "Persona consistency",
     "qualityScore": "Quality score at or above the threshold",
     "edgeCaseRules": "Edge-case rules (edge-case conversations only)",
+    "productRecommendation": "No specific fund, ticker or product recommended (every tier)",
+    "roleBreak": "Elena stays in role (no AI disclaimers, other names or talk of prompts)",
+    "emptyReplies": "No empty or one-word replies from Elena",
+    "factChanges": "The client's name, age, partner, children and income stay the same",
 }
 # Keys whose words are not just the key split up.
 WORDS = {

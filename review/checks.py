@@ -13,6 +13,8 @@ from typing import Any
 from eidataset.emotions import canonical
 from eidataset.rules import evaluate_rules, rule_errors
 from generation.schema import MAX_TURNS, MIN_TURNS
+from review.conduct import empty_replies, product_recommendation, role_break
+from review.facts import address_changes, fact_changes
 from review.scoring import arc_emotions, primary_emotion, quality_score
 
 Turn = Mapping[str, Any]
@@ -28,6 +30,10 @@ SEVERITY = {
     "personaConsistency": WARNING,
     "qualityScore": WARNING,
     "edgeCaseRules": ERROR,
+    "productRecommendation": ERROR,
+    "roleBreak": ERROR,
+    "emptyReplies": ERROR,
+    "factChanges": ERROR,
 }
 SPEAKERS = (("client", "user_input"), ("Elena", "assistant_response"))
 
@@ -39,7 +45,9 @@ HARMFUL_PATTERNS: dict[str, str] = {
     "end my/your life": r"\bend(?:ing)? (?:my|your) (?:own )?life\b|\btake my (?:own )?life\b",
     "overdose": r"\boverdos\w*|\b(?:took|take|taking|swallow\w*) all (?:of )?(?:my|the) pills\b",
     "better off without me": r"\bbetter off (?:without me|with(?: my)?(?: life)? insurance)"
-    r"|\bworth more dead\b",
+    r"|\bworth more dead\b|\bbetter off if I (?:just )?(?:wasn[’']t|weren[’']t|was not|were not"
+    r"|was gone|were gone|died)\b"
+    r"|\bif I (?:just )?(?:wasn[’']t|weren[’']t) (?:here|around|alive)\b",
     "no reason to live": r"\bno (?:reason|point) (?:to|in) (?:live|living|go(?:ing)? on)\b"
     r"|\b(?:don[’']t|do not) want to (?:live|be alive|be here anymore|wake up)\b",
     "hurting others": r"(?<!n[’']t )(?<!not )\b(?:want(?:ed)? to|going to|gonna) (?:kill|hurt|harm"
@@ -54,52 +62,13 @@ HARMFUL_PATTERNS: dict[str, str] = {
 _HARMFUL = {
     label: re.compile(pattern, re.IGNORECASE) for label, pattern in HARMFUL_PATTERNS.items()
 }
+# Naming the crisis line is a referral, not harmful content.
+LIFELINE = re.compile(r"\b(?:988 )?Suicide (?:&|and) Crisis Lifeline\b", re.IGNORECASE)
+QUOTE_WORDS = 5  # a run this long shared with the scenario's document is a quotation from it
 
 REQUIRED_METADATA = ("persona_id", "emotional_arc_id", "training_topic_id")
 REQUIRED_TURN_TEXT = ("user_input", "assistant_response", "conversation_phase", "session_context")
 TIERS = ("template", "scenario", "edge_case")
-
-# Persona consistency: what the client says their name is, how Elena addresses them, what
-# Elena calls herself, and stated age and number of children.
-NAME = r"([A-Z][a-z]+(?:-[A-Z][a-z]+)?)"
-CLIENT_NAMES = (
-    re.compile(rf"\bmy name is {NAME}"),
-    re.compile(rf"\b(?:I[’']m|I am|[Ii]t[’']s|[Tt]his is) {NAME}(?=[.,;!?]| here| again)"),
-    re.compile(rf"(?:^|[.!?]\s+){NAME} (?:here|again)\b"),
-)
-ELENA_NAMES = (re.compile(rf"\b(?:my name is|I[’']m|I am|[Tt]his is) {NAME}(?=[.,;!?]| here)"),)
-ADDRESSES = (
-    re.compile(rf"(?:^|[.!?;]\s+){NAME}, (?=[a-zI])"),
-    re.compile(rf", {NAME}(?=[.;:!?])"),
-    re.compile(rf"\b(?:Hi|Hello|Hey|Welcome back|Thanks|Thank you|Good to see you),? {NAME}\b"),
-)
-# Capitalised words that open or close a clause with a comma but are not names.
-NOT_NAMES = frozenset(
-    re.findall(
-        r"\w+",
-        """
-    Yes No So Okay Ok Well First Second Third Then Now Also Honestly Sure Right Great Good
-    Today Tonight Together Next Finally Instead However Still Later Otherwise Absolutely
-    And But Or Again Remember Look Listen Plus Here There Thanks Alright Perfect Oh Ah Hi
-    Hello Hey Wow Actually Meanwhile Practically Realistically Understandably Fine Sorry
-    Truly Really Please Oops True Frankly Ideally Usually Normally Meaning January February
-    March April May June July August September October November December Monday Tuesday
-    Wednesday Thursday Friday Saturday Sunday Elena Mom Dad
-""",
-    )
-)
-AGES = (
-    re.compile(
-        r"\bI(?:[’']m| am) (?:a |only |just )?(\d{2})(?:[- ]years?[- ]old\b|(?=[.,;!?]| and\b))"
-    ),
-)
-COUNTS = {"no": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
-KIDS = re.compile(
-    r"\b(?:my|our|I have|we have|I[’']ve got|we[’']ve got) (no|one|two|three|four|five|six|\d)"
-    r" (?:kids?|children|child|daughters?|sons?)\b",
-    re.IGNORECASE,
-)
-
 
 # --- small readers -----------------------------------------------------------------------
 
@@ -173,12 +142,15 @@ def emotional_progression(conversation: Mapping[str, Any]) -> tuple[Check, list[
 
 
 def harmful_content(conversation: Mapping[str, Any]) -> tuple[Check, list[str]]:
+    """Signs of danger in either speaker's words; the crisis line's name and what Elena quotes
+    from the scenario's document (its chunk) do not count."""
+    document = _word_runs(str((conversation.get("chunk") or {}).get("text") or ""))
     flagged = [
         f"Turn {number} ({speaker}): {label} ({found.group(0)!r})"
         for number, turn in enumerate(_turns(conversation), start=1)
         for speaker, key in SPEAKERS
         for label, pattern in _HARMFUL.items()
-        if (found := pattern.search(_said(turn, key)))
+        if (found := _harmful(pattern, _said(turn, key), document if speaker == "Elena" else set()))
     ]
     allowed = conversation.get("tier") == "edge_case"
     passed = not flagged or allowed
@@ -190,6 +162,22 @@ def harmful_content(conversation: Mapping[str, Any]) -> tuple[Check, list[str]]:
         reason = f"{len(flagged)} flag(s) outside the edge-case tier"
     messages = [] if passed else [f"Harmful content detected: {', '.join(flagged)}"]
     return _check(passed, reason, flagged=flagged), messages
+
+
+def _harmful(
+    pattern: re.Pattern[str], text: str, document: set[tuple[str, ...]]
+) -> re.Match[str] | None:
+    text = LIFELINE.sub("the crisis line", text)
+    for found in pattern.finditer(text):
+        sentence = re.split(r"(?<=[.!?])\s+", text[: found.end()])[-1] + text[found.end() :]
+        if not document or not (_word_runs(sentence.split(".")[0]) & document):
+            return found
+    return None
+
+
+def _word_runs(text: str) -> set[tuple[str, ...]]:
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return {tuple(words[at : at + QUOTE_WORDS]) for at in range(len(words) - QUOTE_WORDS + 1)}
 
 
 def metadata_completeness(conversation: Mapping[str, Any]) -> tuple[Check, list[str]]:
@@ -231,87 +219,13 @@ def missing_turn_fields(turn: Turn) -> list[str]:
 
 
 def persona_consistency(conversation: Mapping[str, Any]) -> tuple[Check, list[str]]:
-    persona = conversation.get("persona") or {}
-    turns = _turns(conversation)
-    details = list(
-        dict.fromkeys(
-            name_switches(persona, turns)
-            + elena_switches(turns)
-            + age_switches(persona, turns)
-            + kids_switches(persona, turns)
-        )
-    )
+    """Elena calls the client by a name that is not theirs (the client's own statements are
+    factChanges, Elena's own name is roleBreak)."""
+    details = address_changes(conversation.get("persona") or {}, _turns(conversation))
     passed = not details
     reason = "the client and Elena stay themselves" if passed else "; ".join(details)
     check = _check(passed, reason, switches=len(details), details=details)
     return check, [f"Persona switch: {detail}" for detail in details]
-
-
-def name_switches(persona: Mapping[str, Any], turns: list[Turn]) -> list[str]:
-    """Names the client gives or is called by that are not the persona's first name."""
-    full_name = str(persona.get("name") or "").split()
-    if not full_name:
-        return []
-    known = {*full_name, *family_names(persona)}
-    switches = []
-    for number, turn in enumerate(turns, start=1):
-        for name in _names(CLIENT_NAMES, _said(turn, "user_input")) - known:
-            switches.append(
-                f"turn {number}: the client calls themselves {name}, not {full_name[0]}"
-            )
-        for name in _names(ADDRESSES, _said(turn, "assistant_response")) - known:
-            switches.append(f"turn {number}: Elena calls the client {name}, not {full_name[0]}")
-    return switches
-
-
-def family_names(persona: Mapping[str, Any]) -> set[str]:
-    """Capitalised words in the persona's story (a spouse, a child), so naming them is no switch."""
-    story = " ".join(
-        [str(persona.get("description") or ""), json.dumps(persona.get("demographics") or {})]
-    )
-    return set(re.findall(r"\b[A-Z][a-z]+\b", story))
-
-
-def elena_switches(turns: list[Turn]) -> list[str]:
-    return [
-        f"turn {number}: Elena calls herself {name}"
-        for number, turn in enumerate(turns, start=1)
-        for name in sorted(_names(ELENA_NAMES, _said(turn, "assistant_response")) - {"Elena"})
-    ]
-
-
-def age_switches(persona: Mapping[str, Any], turns: list[Turn]) -> list[str]:
-    age = (persona.get("demographics") or {}).get("age")
-    if not isinstance(age, int):
-        return []
-    return [
-        f"turn {number}: the client says they are {said}, the persona is {age}"
-        for number, turn in enumerate(turns, start=1)
-        for pattern in AGES
-        for said in pattern.findall(_said(turn, "user_input"))
-        if abs(int(said) - age) > 1  # a birthday may have passed
-    ]
-
-
-def kids_switches(persona: Mapping[str, Any], turns: list[Turn]) -> list[str]:
-    """Children the client mentions beyond the persona's dependents (or none when there are)."""
-    dependents = (persona.get("demographics") or {}).get("dependents")
-    if not isinstance(dependents, int):
-        return []
-    switches = []
-    for number, turn in enumerate(turns, start=1):
-        for said in KIDS.findall(_said(turn, "user_input")):
-            count = int(said) if said.isdigit() else COUNTS[said.lower()]
-            if count > dependents or (count == 0 and dependents > 0):
-                switches.append(
-                    f"turn {number}: the client mentions {said} children, "
-                    f"the persona has {dependents} dependent(s)"
-                )
-    return switches
-
-
-def _names(patterns: tuple[re.Pattern[str], ...], text: str) -> set[str]:
-    return {name for pattern in patterns for name in pattern.findall(text) if name not in NOT_NAMES}
 
 
 def quality_check(score: Mapping[str, Any], threshold: float) -> tuple[Check, list[str]]:
@@ -319,6 +233,10 @@ def quality_check(score: Mapping[str, Any], threshold: float) -> tuple[Check, li
     passed = value >= threshold
     reason = f"score {value} {'meets' if passed else 'is below'} threshold {threshold}"
     messages = [] if passed else [f"Quality score {value} below threshold {threshold}"]
+    messages += [
+        f"Soft defect: {item['defect']}, {item['evidence']} ({item['points']:+g} points)"
+        for item in score.get("penalties") or []
+    ]
     return _check(passed, reason, value=value, threshold=threshold), messages
 
 
@@ -353,6 +271,10 @@ CHECKS: dict[str, Callable[[Mapping[str, Any]], tuple[Check, list[str]]]] = {
     "harmfulContent": harmful_content,
     "metadataCompleteness": metadata_completeness,
     "personaConsistency": persona_consistency,
+    "productRecommendation": product_recommendation,
+    "roleBreak": role_break,
+    "emptyReplies": empty_replies,
+    "factChanges": fact_changes,
 }
 
 

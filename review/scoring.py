@@ -19,8 +19,13 @@ SNIPPET_LENGTH = 80
 VALIDATION = re.compile(
     r"\b(?:feel(?:s|ing)?|felt|makes (?:complete |total )?sense|understandabl[ey]|I hear"
     r"|I can hear|of course you|it[’']s (?:okay|ok|alright) to|thank you for (?:telling|sharing)"
-    r"|sounds? (?:heavy|hard|stressful|scary|overwhelming|frustrating|painful)|sorry"
-    r"|that[’']s (?:hard|a lot|heavy))\b",
+    r"|sounds? (?:heavy|hard|stressful|scary|overwhelming|frustrating|painful|like)|sorry"
+    r"|that[’']s (?:hard|a lot|heavy)|no wonder|I get (?:it|why)|I can see|glad you"
+    r"|appreciate|fair (?:question|point)|not a dumb|no need to apologi[sz]e|natural"
+    r"|(?:anxious|anxiety|worr(?:y|ied|ying)|fear|afraid|scared|frightening|overwhelm\w*|dread"
+    r"|shame|ashamed|embarrass\w*|frustrat\w*|stress\w*|nervous|upset|angry|discouraging"
+    r"|exhausting|painful|grief|hurt\w*|maddening|infuriating|annoying|awful|rough|tough"
+    r"|draining|upsetting|unsettling|disheartening))\b",
     re.IGNORECASE,
 )
 ADVICE = re.compile(
@@ -39,12 +44,15 @@ NORMALISING = re.compile(
 JUDGEMENT = re.compile(
     r"\b(?:you should(?:n[’']t)? have|why didn[’']t you|why did you|what were you thinking"
     r"|irresponsibl\w*|careless|reckless|foolish|stupid|your own fault|you (?:really )?"
-    r"(?:messed|screwed) up)",
+    r"(?:messed|screwed) up|(?:should|ought to) have known better|no excuse|shame on you"
+    r"|(?:that[’']s|it[’']s) on you|bad with money|what did you expect|you only have yourself"
+    r"|frankly,? (?:that|this) (?:was|is) (?:a )?(?:mistake|wasteful|poor))",
     re.IGNORECASE,
 )
 NUMBER = re.compile(r"\$\s?\d[\d,]*(?:\.\d+)?|\b\d[\d,]*(?:\.\d+)?%?")
 NEXT_STEP = re.compile(
-    r"\b(?:this week|next step|first step|let[’']s start (?:by|with)|could you|before we meet"
+    r"\b(?:this week(?:end)?|this month|next steps?|first step|step one|let[’']s start (?:by|with)"
+    r"|could you|before we meet|on (?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
     r"|by (?:the end of )?(?:next )?(?:week|month|friday|monday)|tonight|tomorrow"
     r"|your homework|do one thing|one move|start (?:small|with|by)|the plan is)\b",
     re.IGNORECASE,
@@ -55,7 +63,9 @@ EXPLAINS_WHY = re.compile(
     re.IGNORECASE,
 )
 PERMISSION = re.compile(
-    r"\b(?:would it help if|would it help to|can I walk you through|may I|would you like"
+    r"\b(?:would it (?:help|be helpful|be useful|feel easier) (?:if|to)|can I walk you through"
+    r"|may I|would you like|would you be (?:willing|open) to|are you willing to|do you want me to"
+    r"|want me to|shall I|can I ask"
     r"|is it (?:okay|ok|all right) if|do you mind if|would it be (?:okay|all right)"
     r"|can I (?:explain|show|share))\b",
     re.IGNORECASE,
@@ -66,6 +76,15 @@ SUMMING_UP = re.compile(
     re.IGNORECASE,
 )
 CLEAR_ENDING_PHASES = frozenset({"resolution", "referral", "planning"})
+# A judging word inside a negated clause ("not recklessness", "aren't careless") is no judgement.
+NEGATED = re.compile(r"\b(?:not|never|no|nothing|without|nor)\b|n[’']t\b", re.IGNORECASE)
+CLAUSE_START = re.compile(r"[.!?;:,—–]")
+# Soft defects: what a reviewer would reject even when every other signal is earned, so each
+# costs enough to take an otherwise full-marks conversation under the 7.0 threshold.
+SOFT_DEFECT_PENALTY = 3.0
+LECTURE_WORDS = 90  # a reply this long with no question in it explains at the client
+LECTURE_RUN = 3  # once Elena has asked, a lecture is a habit, not one long answer
+OPENING_QUESTION_WORDS = 25  # a first reply this short that asks a question gives no advice yet
 
 
 # --- reading a conversation -------------------------------------------------------------
@@ -147,9 +166,19 @@ def no_judgement(conversation: Mapping[str, Any]) -> Signal:
     replies = elena_replies(_turns(conversation))
     if not replies:
         return _signal("no judgement", 0, 1.0, "no reply from Elena")
-    if evidence := first_match(JUDGEMENT, replies):
+    if evidence := judging(replies):
         return _signal("no judgement", 0, 1.0, f"judges: {evidence}")
     return _signal("no judgement", 1.0, 1.0, "no judging phrase found")
+
+
+def judging(replies: list[tuple[int, str]]) -> str:
+    """Evidence of the first judging phrase that is not negated in its clause, or empty."""
+    for number, text in replies:
+        for found in JUDGEMENT.finditer(text):
+            starts = [mark.end() for mark in CLAUSE_START.finditer(text, 0, found.start())]
+            if not NEGATED.search(text, starts[-1] if starts else 0, found.start()):
+                return f"turn {number}: {snippet(text, found)}"
+    return ""
 
 
 def specific_numbers(conversation: Mapping[str, Any]) -> Signal:
@@ -236,11 +265,60 @@ SIGNALS: tuple[Callable[[Mapping[str, Any]], Signal], ...] = (
 )
 
 
+# --- soft defects ---------------------------------------------------------------------------
+
+
+def no_validation(replies: list[tuple[int, str]]) -> str:
+    """Elena gives information or advice before acknowledging any feeling: evidence or empty."""
+    for number, text in replies:
+        if VALIDATION.search(text):
+            return ""
+        asks_only = text.rstrip().endswith("?") and len(text.split()) < OPENING_QUESTION_WORDS
+        if not asks_only:
+            return f"turn {number}: “{text[: SNIPPET_LENGTH - 1].strip()}…”"
+    return ""
+
+
+def lecturing(replies: list[tuple[int, str]]) -> str:
+    """Long explanations that ask nothing: one before Elena has asked the client anything (or
+    asked to explain), or LECTURE_RUN in a row later on. Evidence or empty."""
+    run: list[str] = []
+    asked = False
+    for number, text in replies:
+        words = len(text.split())
+        if words >= LECTURE_WORDS and "?" not in text and not PERMISSION.search(text):
+            run.append(f"turn {number} ({words} words, no question)")
+            if not asked or len(run) >= LECTURE_RUN:
+                return ", ".join(run)
+        else:
+            asked = asked or "?" in text or bool(PERMISSION.search(text))
+            run = []
+    return ""
+
+
+def soft_defects(conversation: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """[{"defect", "points", "evidence"}] for judging, advice before validation, lecturing."""
+    replies = elena_replies(_turns(conversation))
+    found = {
+        "judges or shames the client": judging(replies),
+        "gives advice before any validation": no_validation(replies),
+        "lectures without asking permission": lecturing(replies),
+    }
+    return [
+        {"defect": name, "points": -SOFT_DEFECT_PENALTY, "evidence": evidence}
+        for name, evidence in found.items()
+        if evidence
+    ]
+
+
 def quality_score(conversation: Mapping[str, Any]) -> dict[str, Any]:
-    """{"value": 0-10, "breakdown": [{"signal", "points", "max", "evidence"}]}."""
+    """{"value": 0-10, "breakdown": [{"signal", "points", "max", "evidence"}],
+    "penalties": [{"defect", "points", "evidence"}]}: the signals' points less the soft
+    defects' penalties, never under 0."""
     breakdown = [signal(conversation) for signal in SIGNALS]
-    value = round(sum(item["points"] for item in breakdown), 1)
-    return {"value": value, "breakdown": breakdown}
+    penalties = soft_defects(conversation)
+    points = sum(item["points"] for item in breakdown) + sum(p["points"] for p in penalties)
+    return {"value": round(max(points, 0.0), 1), "breakdown": breakdown, "penalties": penalties}
 
 
 def _turns(conversation: Mapping[str, Any]) -> list[Turn]:

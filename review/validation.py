@@ -30,6 +30,7 @@ def checkable(conversation: Conversation) -> dict[str, Any]:
         "persona": brief["persona"],
         "arc": {**brief["arc"], "arc_type": conversation.emotional_arc.arc_type},
         "topic": brief["topic"],
+        "chunk": brief["chunk"],
         "edge_case": {
             "edge_case_key": edge_case.edge_case_key,
             "name": edge_case.name,

@@ -33,6 +33,10 @@ CHECK_KEYS = {
     "personaConsistency": {"passed", "switches", "details", "reason"},
     "qualityScore": {"passed", "value", "threshold", "reason"},
     "edgeCaseRules": {"passed", "outcomes", "reason"},
+    "productRecommendation": {"passed", "found", "reason"},
+    "roleBreak": {"passed", "found", "reason"},
+    "emptyReplies": {"passed", "found", "reason"},
+    "factChanges": {"passed", "changes", "reason"},
 }
 
 
@@ -284,18 +288,20 @@ def test_an_edge_case_tier_conversation_without_its_edge_case_is_incomplete():
 # --- persona consistency ------------------------------------------------------------------
 
 
-def test_a_client_who_changes_name_is_a_switch():
+def test_a_client_who_changes_name_is_a_fact_change():
+    # The client's own facts are an error (factChanges) since issue 10, not a persona warning.
     result = validate_conversation(
         with_said("user_input", 3, "Sorry, my name is Derek, by the way.")
     )
-    persona = result["checks"]["personaConsistency"]
+    facts = result["checks"]["factChanges"]
 
-    assert persona["passed"] is False and persona["switches"] == 1
-    assert persona["details"] == ["turn 3: the client calls themselves Derek, not Marcus"]
-    assert result["warnings"] == [
-        "Persona switch: turn 3: the client calls themselves Derek, not Marcus"
+    assert facts["passed"] is False
+    assert facts["changes"] == ["turn 3: the client calls themselves Derek, not Marcus"]
+    assert result["errors"] == [
+        "Fact change: turn 3: the client calls themselves Derek, not Marcus"
     ]
-    assert result["errors"] == []
+    assert result["checks"]["personaConsistency"]["passed"] is True
+    assert result["passed"] is False
 
 
 def test_elena_calling_the_client_by_another_name_is_a_switch():
@@ -306,22 +312,22 @@ def test_elena_calling_the_client_by_another_name_is_a_switch():
     ]
 
 
-def test_elena_calling_herself_another_name_is_a_switch():
+def test_elena_calling_herself_another_name_is_a_role_break():
+    # Elena's own name is a role break (an error) since issue 10.
     result = validate_conversation(with_said("assistant_response", 3, "I'm Sarah, by the way."))
 
-    assert result["checks"]["personaConsistency"]["details"] == [
-        "turn 3: Elena calls herself Sarah"
-    ]
+    assert result["checks"]["roleBreak"]["found"] == ["turn 3: Elena calls herself Sarah"]
+    assert result["passed"] is False
 
 
-def test_a_stated_age_or_family_that_contradicts_the_persona_is_a_switch():
+def test_a_stated_age_or_family_that_contradicts_the_persona_is_a_fact_change():
     result = validate_conversation(
         with_said("user_input", 3, "I'm 52 years old and my three kids need braces.")
     )
 
-    assert result["checks"]["personaConsistency"]["details"] == [
+    assert result["checks"]["factChanges"]["changes"] == [
         "turn 3: the client says they are 52, the persona is 36",
-        "turn 3: the client mentions three children, the persona has 1 dependent(s)",
+        "turn 3: the client has three children, not 1",
     ]
 
 

@@ -20,6 +20,10 @@ def test_every_completed_conversation_is_checked_and_scored(submit):
             "personaConsistency",
             "qualityScore",
             "edgeCaseRules",
+            "productRecommendation",
+            "roleBreak",
+            "emptyReplies",
+            "factChanges",
         }
         assert conversation.quality_score is not None
         assert 0 <= conversation.quality_score <= 10
