@@ -1,0 +1,161 @@
+"""The hand-labelled conversations: their shape and label counts, and each check passing and
+failing on specific tuning conversations (tests/data/labelled/tuning.jsonl, by id).
+
+The holdout part is never read here beyond its labels' counts: nothing is tuned on it.
+"""
+
+import json
+from collections import Counter
+
+import pytest
+
+from generation.schema import MAX_TURNS
+from review.labelled import (
+    DEFECT_CHECKS,
+    LabelError,
+    Outcome,
+    figures,
+    labels,
+    outcomes,
+    part_path,
+)
+
+TUNING = part_path("tuning")
+HOLDOUT = part_path("holdout")
+KEYS = {"id", "persona_key", "arc_key", "topic_key", "tier", "edge_case_key", "chunk_text"}
+
+
+def tuning_records() -> list[dict]:
+    return [json.loads(line) for line in TUNING.read_text(encoding="utf-8").splitlines() if line]
+
+
+def test_every_tuning_line_has_the_check_file_keys_and_a_label():
+    records = tuning_records()
+    assert len(records) >= 25
+    for record in records:
+        assert KEYS | {"turns", "label"} <= set(record), record["id"]
+        assert 1 <= len(record["turns"]) <= MAX_TURNS + 2, record["id"]
+        assert set(record["label"]) >= {"expected", "defect", "where", "note"}, record["id"]
+    found = labels(TUNING)
+    assert len(found) == len(records)
+    assert sum(label["defect"] is None for label in found.values()) >= 12
+
+
+def test_each_defect_kind_is_labelled_at_least_three_times_once_both_parts_exist():
+    if not HOLDOUT.exists():
+        pytest.skip("holdout.jsonl is not in the repository yet")
+    kinds = Counter(
+        label["defect"] for path in (TUNING, HOLDOUT) for label in labels(path).values()
+    )
+    clean = kinds.pop(None, 0)
+    assert clean >= 40
+    assert sum(kinds.values()) >= 40
+    assert {kind: kinds[kind] for kind in DEFECT_CHECKS if kinds[kind] < 3} == {}
+
+
+def test_an_unknown_defect_kind_or_a_clean_line_that_expects_failure_is_refused(tmp_path):
+    record = tuning_records()[0]
+    record["label"] = {"expected": "fail", "defect": "rudeness", "where": None, "note": ""}
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    with pytest.raises(LabelError, match="unknown defect kind 'rudeness'"):
+        labels(path)
+    record["label"] = {"expected": "fail", "defect": None, "where": None, "note": ""}
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    with pytest.raises(LabelError, match="a clean conversation passes"):
+        labels(path)
+
+
+_RESULTS: dict[str, Outcome] = {}
+
+
+@pytest.fixture
+def tuning(scaffolding) -> dict[str, Outcome]:
+    """The checks' outcome on every tuning conversation, computed once (plain data, no rows)."""
+    if not _RESULTS:
+        _RESULTS.update((outcome.id, outcome) for outcome in outcomes(TUNING))
+    return _RESULTS
+
+
+# (check, a tuning conversation it must fail, one it must pass): each check on real text.
+FIRES = [
+    ("turnCount", "tune-a-013", "tune-a-007"),
+    ("emotionalProgression", "tune-a-014", "tune-a-002"),
+    ("emotionalProgression", "tune-a-015", "tune-a-001"),
+    ("harmfulContent", "tune-a-016", "tune-a-008"),
+    ("edgeCaseRules", "tune-a-017", "tune-a-010"),
+    ("edgeCaseRules", "tune-a-025", "tune-a-011"),
+    ("productRecommendation", "tune-a-018", "tune-a-004"),
+    ("productRecommendation", "tune-a-018", "tune-a-011"),
+    ("factChanges", "tune-a-019", "tune-a-002"),
+    ("factChanges", "tune-a-019", "tune-a-003"),
+    ("roleBreak", "tune-a-020", "tune-a-010"),
+    ("emptyReplies", "tune-a-024", "tune-a-007"),
+    ("qualityScore", "tune-a-021", "tune-a-006"),
+    ("qualityScore", "tune-a-022", "tune-a-009"),
+    ("qualityScore", "tune-a-023", "tune-a-012"),
+    ("personaConsistency", None, "tune-a-001"),
+    ("personaConsistency", None, "tune-a-003"),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("check", "fails", "passes"), FIRES)
+def test_each_check_fails_and_passes_on_labelled_tuning_conversations(tuning, check, fails, passes):
+    if fails:
+        assert check in tuning[fails].failed_checks
+        assert not tuning[fails].passed
+    assert check not in tuning[passes].failed_checks
+    assert tuning[passes].passed
+
+
+def test_the_figures_are_the_hand_computed_ones():
+    def outcome(defect, passed, score, *failed):
+        return Outcome(
+            id=defect or "clean",
+            defect=defect,
+            passed=passed,
+            quality_score=score,
+            failed_checks=list(failed),
+        )
+
+    found = figures(
+        "made up",
+        [
+            outcome(None, True, 9.0),
+            outcome(None, False, 8.0, "roleBreak"),  # a false alarm
+            outcome("role_break", False, 8.0, "roleBreak"),
+            outcome("fact_change", False, 6.0, "qualityScore"),  # failed for the wrong reason
+            outcome("empty_reply", False, 6.5, "emptyReplies", "qualityScore"),
+            outcome("judgement", False, 5.0, "qualityScore"),
+            outcome("lecturing", True, 7.5),
+            outcome("wrong_arc", False, 4.0, "emotionalProgression"),
+        ],
+    )
+    assert (found.clean, found.clean_failed, found.clean_false_alarm_rate) == (2, 1, 0.5)
+    assert (found.hard, found.hard_caught) == (3, 2)
+    assert found.hard_catch_rate == pytest.approx(2 / 3)
+    assert (found.soft, found.soft_under, found.soft_under_rate) == (2, 1, 0.5)
+    assert (found.arc, found.arc_caught) == (1, 1)
+    assert found.per_check["roleBreak"] == {
+        "tp": 1,
+        "fp": 1,
+        "fn": 0,
+        "precision": 0.5,
+        "recall": 1.0,
+    }
+    assert found.per_check["factChanges"] == {
+        "tp": 0,
+        "fp": 0,
+        "fn": 1,
+        "precision": None,
+        "recall": 0.0,
+    }
+    assert found.per_check["qualityScore"] == {
+        "tp": 1,
+        "fp": 2,
+        "fn": 1,
+        "precision": 1 / 3,
+        "recall": 0.5,
+    }
+    assert any("hard defects caught   2/3" in line for line in found.lines())
