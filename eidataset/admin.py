@@ -1,9 +1,9 @@
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count, QuerySet
-from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
@@ -12,8 +12,10 @@ from import_export.admin import ImportExportModelAdmin
 from eidataset import resources
 from eidataset.formats import SCAFFOLDING_FORMATS
 from eidataset.forms import (
-    RULES_HELP,
+    ConsultantProfileForm,
+    EdgeCaseForm,
     EmotionalArcForm,
+    PersonaForm,
     PrettyJSONField,
     ScaffoldingImportForm,
     SourceDocumentForm,
@@ -29,6 +31,18 @@ from eidataset.models import (
     TrainingTopic,
     Versioned,
 )
+from eidataset.structured import LinesField
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class EdgeCaseTotal(TypedDict):
+    edge_case_total: int
+
+
+class ChunkCount(TypedDict):
+    chunk_count: int
 
 
 class ScaffoldingAdmin(ImportExportModelAdmin):
@@ -36,7 +50,9 @@ class ScaffoldingAdmin(ImportExportModelAdmin):
 
     formats = SCAFFOLDING_FORMATS
     import_form_class = ScaffoldingImportForm
-    formfield_overrides = {models.JSONField: {"form_class": PrettyJSONField}}
+    formfield_overrides: ClassVar[Mapping[type[models.Field], Mapping[str, Any]]] = {
+        models.JSONField: {"form_class": PrettyJSONField}
+    }
     list_per_page = 50
 
     def add_data_read_fail_error_to_form(self, form: Any, error: Exception) -> None:
@@ -53,6 +69,7 @@ class ScaffoldingAdmin(ImportExportModelAdmin):
 @admin.register(Persona)
 class PersonaAdmin(ScaffoldingAdmin):
     resource_classes = [resources.PersonaResource]
+    form = PersonaForm
     list_display = ("name", "archetype", "persona_key", "edge_case_count", "is_active")
     list_filter = ("is_active",)
     search_fields = ("name", "archetype", "persona_key", "description")
@@ -62,7 +79,7 @@ class PersonaAdmin(ScaffoldingAdmin):
         return super().get_queryset(request).annotate(edge_case_total=Count("edge_cases"))
 
     @admin.display(description="Edge cases", ordering="edge_case_total")
-    def edge_case_count(self, persona: Persona) -> int:
+    def edge_case_count(self, persona: "WithAnnotations[Persona, EdgeCaseTotal]") -> int:
         return persona.edge_case_total
 
 
@@ -82,6 +99,7 @@ class EmotionalArcAdmin(ScaffoldingAdmin):
 @admin.register(TrainingTopic)
 class TrainingTopicAdmin(ScaffoldingAdmin):
     resource_classes = [resources.TrainingTopicResource]
+    formfield_overrides = {models.JSONField: {"form_class": LinesField}}  # key concepts
     list_display = ("name", "category", "topic_key", "is_edge_case_only", "is_active")
     list_filter = ("category", "is_edge_case_only", "is_active")
     search_fields = ("name", "topic_key", "description")
@@ -90,6 +108,7 @@ class TrainingTopicAdmin(ScaffoldingAdmin):
 @admin.register(EdgeCase)
 class EdgeCaseAdmin(ScaffoldingAdmin):
     resource_classes = [resources.EdgeCaseResource]
+    form = EdgeCaseForm
     list_display = (
         "name",
         "edge_case_type",
@@ -102,11 +121,6 @@ class EdgeCaseAdmin(ScaffoldingAdmin):
     list_filter = ("edge_case_type", "is_active", "persona")
     list_select_related = ("persona", "emotional_arc", "training_topic")
     search_fields = ("name", "edge_case_key", "expected_behavior")
-
-    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> type[ModelForm]:
-        form = super().get_form(request, obj, **kwargs)
-        form.base_fields["rules"].help_text = RULES_HELP
-        return form
 
     @admin.display(description="Rules")
     def rule_count(self, edge_case: EdgeCase) -> int:
@@ -149,7 +163,7 @@ class SourceDocumentAdmin(ScaffoldingAdmin):
         return super().get_queryset(request).annotate(chunk_count=Count("chunks"))
 
     @admin.display(description="Chunks", ordering="chunk_count")
-    def chunk_total(self, document: SourceDocument) -> int:
+    def chunk_total(self, document: "WithAnnotations[SourceDocument, ChunkCount]") -> int:
         return document.chunk_count
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
@@ -169,7 +183,7 @@ class VersionedAdmin(ScaffoldingAdmin):
 
     list_display = ("__str__", "version", "is_newest", "change_note", "created_at", "created_by")
     list_select_related = ("created_by",)
-    readonly_fields = ("version", "created_at", "created_by")
+    readonly_fields: tuple[str, ...] = ("version", "created_at", "created_by")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).select_related("created_by")
@@ -227,6 +241,7 @@ class VersionedAdmin(ScaffoldingAdmin):
 @admin.register(ConsultantProfile)
 class ConsultantProfileAdmin(VersionedAdmin):
     resource_classes = [resources.ConsultantProfileResource]
+    form = ConsultantProfileForm
     search_fields = ("name", "profile_key")
 
 

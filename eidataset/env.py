@@ -8,14 +8,21 @@ silently different configuration.
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 from django.core.exceptions import ImproperlyConfigured
+
+if TYPE_CHECKING:
+    from dj_database_url import DBConfig
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
+@overload
+def env_str(name: str, default: str) -> str: ...
+@overload
+def env_str(name: str, default: None = None) -> str | None: ...
 def env_str(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return default if value is None else value.strip()
@@ -89,19 +96,32 @@ def env_path(name: str, default: Path, base: Path) -> Path:
     return path if path.is_absolute() else (base / path)
 
 
-def database_from_url(url: str | None, sqlite_path: Path) -> dict:
+POOLERS = ("auto", "transaction", "none")
+# Supabase's transaction-mode pooler listens on this port (its direct connection on 5432).
+TRANSACTION_POOLER_PORT = 6543
+
+
+def database_from_url(url: str | None, sqlite_path: Path, pooler: str = "auto") -> "DBConfig":
     """Django's DATABASES["default"] from DATABASE_URL; SQLite in the data folder without one.
 
     SQLite gets WAL, a busy timeout and IMMEDIATE transactions so that several worker
     processes writing at once wait for each other instead of failing on "database is locked".
+    PostgreSQL behind a transaction-mode pooler (see `pooled`) keeps no state between
+    transactions: no prepared statements, no server-side cursors.
     """
     import dj_database_url
 
+    if pooler not in POOLERS:
+        raise ImproperlyConfigured(f"DATABASE_POOLER={pooler!r} is not one of {', '.join(POOLERS)}")
+    config: DBConfig
     if url:
+        url, flagged = _without_pgbouncer_flag(url)
         try:
             config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
         except ValueError as error:
             raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {error}") from None
+        if config["ENGINE"] == "django.db.backends.postgresql" and pooled(config, flagged, pooler):
+            _for_transaction_pooler(config)
     else:
         config = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(sqlite_path)}
     if config["ENGINE"] == "django.db.backends.sqlite3":
@@ -116,3 +136,34 @@ def database_from_url(url: str | None, sqlite_path: Path) -> dict:
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     return config
+
+
+def _without_pgbouncer_flag(url: str) -> tuple[str, bool]:
+    """The URL without its `pgbouncer=true` (Supabase's strings carry it; psycopg does not
+    know it), and whether it was there."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if not any(key == "pgbouncer" for key, _ in query):
+        return url, False  # untouched: urlunsplit would turn sqlite://// into sqlite://
+    kept = [(key, value) for key, value in query if key != "pgbouncer"]
+    flagged = any(key == "pgbouncer" and value.lower() == "true" for key, value in query)
+    return urlunsplit(parts._replace(query=urlencode(kept))), flagged
+
+
+def pooled(config: "DBConfig", flagged: bool, pooler: str) -> bool:
+    """Whether the URL reaches PostgreSQL through a transaction-mode pooler: DATABASE_POOLER
+    says so (`transaction` or `none`), or, left at `auto`, the URL does (port 6543 or
+    `pgbouncer=true`, as Supabase's pooler strings have)."""
+    if pooler != "auto":
+        return pooler == "transaction"
+    return flagged or config.get("PORT") == TRANSACTION_POOLER_PORT
+
+
+def _for_transaction_pooler(config: "DBConfig") -> None:
+    # Each transaction may run on another server connection: a statement prepared on one
+    # (psycopg prepares after a few runs of the same query) or a cursor held open across
+    # transactions (QuerySet.iterator() on PostgreSQL) is not there on the next.
+    config["OPTIONS"] = {**config.get("OPTIONS", {}), "prepare_threshold": None}
+    config["DISABLE_SERVER_SIDE_CURSORS"] = True

@@ -7,9 +7,16 @@ from django.core.exceptions import ValidationError
 from import_export.forms import ImportForm
 
 from eidataset.chunking import read_upload
-from eidataset.emotions import emotion_choices
-from eidataset.models import EmotionalArc, SourceDocument
-from eidataset.rules import KINDS, MODIFIER_CHECKS
+from eidataset.emotions import VOCABULARY, emotion_choices
+from eidataset.models import (
+    ConsultantProfile,
+    EdgeCase,
+    EmotionalArc,
+    Persona,
+    SourceDocument,
+)
+from eidataset.rule_rows import RulesField
+from eidataset.structured import Column, KeyValueField, LinesField, RowsField
 
 
 class PrettyJSONField(forms.JSONField):
@@ -28,14 +35,108 @@ class PrettyJSONField(forms.JSONField):
 
 
 RULES_HELP = (
-    "A list of rules, each naming one kind: "
-    + ", ".join(KINDS)
-    + "; optional modifiers: "
-    + ", ".join(MODIFIER_CHECKS)
-    + '. Example: [{"must_match": "\\\\b988\\\\b", "by_turn": 2, "why": "crisis line early"}].'
-    " Patterns are Python regular expressions, matched case-insensitively against Elena's"
-    " replies unless speaker says otherwise."
+    "One rule per row. Must match / must not match take a Python regular expression, typed as "
+    "is (\\b988\\b, no doubled backslashes), matched case-insensitively against Elena's replies "
+    "unless Whose words or Case say otherwise; By turn limits a rule to the first turns. The "
+    "counting kinds take a whole number, Must reach the phase a phase such as referral. An emptied "
+    "row is dropped."
 )
+
+
+class PersonaForm(forms.ModelForm):
+    """A persona's free-form fields as labelled rows, one trait per line, emotions ticked."""
+
+    demographics = KeyValueField(
+        required=False, help_text="Age, occupation, location, household, dependents..."
+    )
+    finances = KeyValueField(
+        required=False,
+        help_text="Amounts in USD as numbers; debts and accounts as lists, one per line.",
+    )
+    communication_traits = LinesField(help_text="One trait per line.")
+    typical_emotions = forms.MultipleChoiceField(
+        choices=emotion_choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Labels of the emotion vocabulary.",
+    )
+
+    class Meta:
+        model = Persona
+        fields = (
+            "name",
+            "persona_key",
+            "archetype",
+            "description",
+            "demographics",
+            "finances",
+            "communication_traits",
+            "typical_emotions",
+            "is_active",
+        )
+
+    def clean_typical_emotions(self) -> list[str]:
+        """Keep the stored order of the emotions still ticked; new ones follow."""
+        chosen = self.cleaned_data["typical_emotions"]
+        kept = [label for label in self.initial.get("typical_emotions") or [] if label in chosen]
+        return kept + [label for label in chosen if label not in kept]
+
+
+class EdgeCaseForm(forms.ModelForm):
+    rules = RulesField(help_text=RULES_HELP)
+
+    class Meta:
+        model = EdgeCase
+        fields = (
+            "name",
+            "edge_case_key",
+            "edge_case_type",
+            "persona",
+            "emotional_arc",
+            "training_topic",
+            "expected_behavior",
+            "rules",
+            "is_active",
+        )
+
+
+class ConsultantProfileForm(forms.ModelForm):
+    """Elena's philosophy and communication style as labelled rows (both are mappings)."""
+
+    core_philosophy = KeyValueField(help_text="One principle per row: its name and its text.")
+    communication_style = KeyValueField(
+        help_text="Exactly tone (text), techniques and avoid (lists, one per line)."
+    )
+
+    class Meta:
+        model = ConsultantProfile
+        fields = (*ConsultantProfile.CONTENT_FIELDS, "profile_key", "change_note")
+
+
+class StagesField(RowsField):
+    """An arc's stages: name, emotion (from the vocabulary) and description, one per row."""
+
+    columns = (
+        Column("name", "Stage", width="22%"),
+        Column(
+            "emotion", "Emotion", choices=(("", "—"), *((e, e) for e in VOCABULARY)), width="20%"
+        ),
+        Column("description", "What happens", multiline=True, width="55%"),
+    )
+    add_label = "Add a stage"
+
+    def to_rows(self, value: Any) -> list[dict[str, str]]:
+        if not isinstance(value, list):
+            return []
+        return [
+            {key: str(stage.get(key, "")) for key in ("name", "emotion", "description")}
+            for stage in value
+            if isinstance(stage, dict)
+        ]
+
+    def parse(self, rows: list[dict[str, str]], errors: list[str]) -> list[dict[str, str]]:
+        keys = ("name", "emotion", "description")
+        return [{key: row[key].strip() for key in keys} for row in rows]
 
 
 class ScaffoldingImportForm(ImportForm):
@@ -76,7 +177,8 @@ class SourceDocumentForm(forms.ModelForm):
         self.fields["text"].required = False
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         upload = cleaned.get("upload")
         if upload:
             try:
@@ -115,6 +217,7 @@ class EmotionalArcForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="Labels that count as the end too (none may also mark the start).",
     )
+    stages = StagesField(help_text="At least two stages, in order.")
 
     class Meta:
         model = EmotionalArc

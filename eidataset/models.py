@@ -149,6 +149,12 @@ class TrainingTopic(Scaffolding):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def key_learning_objective(self) -> str:
+        """What a conversation on this topic teaches, as the training format's
+        `key_learning_objective` states it (and the reviewer's checklist asks about)."""
+        return self.name
+
 
 class EdgeCase(Scaffolding):
     class Type(models.TextChoices):

@@ -19,6 +19,7 @@ from eidataset.models import (
     SourceDocument,
     TrainingTopic,
 )
+from eidataset.rows import one_line
 
 
 class NativeJSONWidget(widgets.Widget):
@@ -85,8 +86,26 @@ def slug_field(name: str, model: type, slug: str) -> fields.Field:
     )
 
 
+class ReadableDiff(resources.Diff):
+    """The import preview's cells in words (``Age: 52; Occupation: ...``), not Python dicts."""
+
+    def __init__(self, resource: Any, instance: Any, new: bool) -> None:
+        super().__init__(resource, instance, new)
+        self.left = readable_values(resource, instance)
+
+    def compare_with(self, resource: Any, instance: Any) -> None:
+        self.right = readable_values(resource, instance)
+
+
+def readable_values(resource: Any, instance: Any) -> list[str]:
+    return [one_line(field.export(instance)) for field in resource.get_import_fields()]
+
+
 class ScaffoldingResource(resources.ModelResource):
     """All or nothing: refuses unknown or missing key columns, rolls back on any bad row."""
+
+    def get_diff_class(self) -> type[resources.Diff]:
+        return ReadableDiff
 
     def import_data(self, dataset: Any, *args: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("rollback_on_validation_errors", True)

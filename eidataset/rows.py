@@ -38,3 +38,14 @@ def plain(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
+
+
+def one_line(value: Any) -> str:
+    """`value` as one line of words (an import preview's cell): never a Python dict."""
+    if isinstance(value, Mapping):
+        return "; ".join(f"{label(key)}: {one_line(item)}" for key, item in value.items()) or EMPTY
+    if isinstance(value, list):
+        if all(not isinstance(item, (Mapping, list)) for item in value):
+            return ", ".join(plain(item) for item in value) or EMPTY
+        return " | ".join(one_line(item) for item in value)
+    return plain(value)

@@ -7,7 +7,7 @@ or an unknown kind is an error at the editor's desk; `evaluate_rules` runs on co
 """
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +15,10 @@ from django.core.exceptions import ValidationError
 
 Turn = Mapping[str, Any]
 
-SPEAKERS = {"assistant": ("assistant_response",), "user": ("user_input",)}
+SPEAKERS: dict[str, tuple[str, ...]] = {
+    "assistant": ("assistant_response",),
+    "user": ("user_input",),
+}
 SPEAKERS["any"] = SPEAKERS["user"] + SPEAKERS["assistant"]
 MAX_PATTERN_LENGTH = 500
 MAX_TURNS = 50
@@ -52,7 +55,7 @@ class RuleKind:
     name: str
     check_value: Callable[[Any], None]
     modifiers: frozenset[str]
-    evaluate: Callable[[Mapping[str, Any], list[Turn]], tuple[bool, str]]
+    evaluate: Callable[[Mapping[str, Any], Sequence[Turn]], tuple[bool, str]]
 
 
 # --- value checks (raise ValueError with a sentence an editor can act on) ---------------
@@ -111,7 +114,7 @@ MODIFIER_CHECKS: dict[str, Callable[[Any], None]] = {
 
 
 def _texts(
-    rule: Mapping[str, Any], turns: list[Turn], default_speaker: str
+    rule: Mapping[str, Any], turns: Sequence[Turn], default_speaker: str
 ) -> list[tuple[int, str]]:
     keys = SPEAKERS[rule.get("speaker", default_speaker)]
     last = rule.get("by_turn", len(turns))
@@ -127,7 +130,7 @@ def _pattern(rule: Mapping[str, Any], kind: str) -> re.Pattern[str]:
     return re.compile(rule[kind], flags)
 
 
-def _must_match(rule: Mapping[str, Any], turns: list[Turn]) -> tuple[bool, str]:
+def _must_match(rule: Mapping[str, Any], turns: Sequence[Turn]) -> tuple[bool, str]:
     pattern = _pattern(rule, "must_match")
     for number, text in _texts(rule, turns, "assistant"):
         if found := pattern.search(text):
@@ -136,7 +139,7 @@ def _must_match(rule: Mapping[str, Any], turns: list[Turn]) -> tuple[bool, str]:
     return False, f"/{rule['must_match']}/ not found {scope}"
 
 
-def _must_not_match(rule: Mapping[str, Any], turns: list[Turn]) -> tuple[bool, str]:
+def _must_not_match(rule: Mapping[str, Any], turns: Sequence[Turn]) -> tuple[bool, str]:
     pattern = _pattern(rule, "must_not_match")
     for number, text in _texts(rule, turns, "assistant"):
         if found := pattern.search(text):
@@ -144,14 +147,14 @@ def _must_not_match(rule: Mapping[str, Any], turns: list[Turn]) -> tuple[bool, s
     return True, "no forbidden text"
 
 
-def _min_distinct_goals(rule: Mapping[str, Any], turns: list[Turn]) -> tuple[bool, str]:
+def _min_distinct_goals(rule: Mapping[str, Any], turns: Sequence[Turn]) -> tuple[bool, str]:
     text = "\n".join(t for _, t in _texts(rule, turns, "assistant"))
     goals = sorted(name for name, pattern in _GOALS.items() if pattern.search(text))
     found = f"{len(goals)} goal(s): {', '.join(goals) or 'none'}"
     return len(goals) >= rule["min_distinct_goals"], found
 
 
-def _must_reach_phase(rule: Mapping[str, Any], turns: list[Turn]) -> tuple[bool, str]:
+def _must_reach_phase(rule: Mapping[str, Any], turns: Sequence[Turn]) -> tuple[bool, str]:
     last = rule.get("by_turn", len(turns))
     for number, turn in enumerate(turns[:last], start=1):
         if turn.get("conversation_phase") == rule["must_reach_phase"]:
@@ -159,11 +162,11 @@ def _must_reach_phase(rule: Mapping[str, Any], turns: list[Turn]) -> tuple[bool,
     return False, f"phase {rule['must_reach_phase']!r} not reached by turn {last}"
 
 
-def _min_turns(rule: Mapping[str, Any], turns: list[Turn]) -> tuple[bool, str]:
+def _min_turns(rule: Mapping[str, Any], turns: Sequence[Turn]) -> tuple[bool, str]:
     return len(turns) >= rule["min_turns"], f"{len(turns)} turns"
 
 
-def _max_turns(rule: Mapping[str, Any], turns: list[Turn]) -> tuple[bool, str]:
+def _max_turns(rule: Mapping[str, Any], turns: Sequence[Turn]) -> tuple[bool, str]:
     return len(turns) <= rule["max_turns"], f"{len(turns)} turns"
 
 
@@ -237,7 +240,7 @@ def validate_rules(rules: Any) -> None:
         raise ValidationError(messages, code="rules")
 
 
-def evaluate_rules(rules: Iterable[Mapping[str, Any]], turns: list[Turn]) -> list[RuleOutcome]:
+def evaluate_rules(rules: Iterable[Mapping[str, Any]], turns: Sequence[Turn]) -> list[RuleOutcome]:
     """Each rule's verdict on a conversation's turns, with what was found."""
     outcomes = []
     for rule in rules:

@@ -92,7 +92,7 @@ def _seed_row(
     model: type[models.Model], key_field: str, row: dict[str, Any], reset: bool, report: SeedReport
 ) -> None:
     values = _resolve(row)
-    instance = model.objects.filter(**{key_field: values[key_field]}).first()
+    instance = model._default_manager.filter(**{key_field: values[key_field]}).first()
     label = model._meta.verbose_name_plural
     if instance is not None and not (reset and _differs(instance, values)):
         report.kept[label] += 1

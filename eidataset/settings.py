@@ -1,6 +1,7 @@
 """eidataset settings: one file, every deploy-time value read from the environment."""
 
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's and ReDoc's files, served as our static files
     "eidataset.apps.EidatasetConfig",
     "django_q",
     "generation.apps.GenerationConfig",
@@ -58,6 +60,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so that it sees a view's exception first: a plain 503 when the database is away.
+    "eidataset.middleware.DatabaseUnreachableMiddleware",
 ]
 
 ROOT_URLCONF = "eidataset.urls"
@@ -78,7 +82,15 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": database_from_url(env_str("DATABASE_URL"), DATA_DIR / "db.sqlite3")}
+# DATABASE_POOLER: `auto` treats a URL on port 6543 or with `pgbouncer=true` (Supabase's
+# transaction pooler) as pooled; `transaction` or `none` say so outright (docs/operations.md).
+DATABASES = {
+    "default": database_from_url(
+        env_str("DATABASE_URL"),
+        DATA_DIR / "db.sqlite3",
+        env_str("DATABASE_POOLER", "auto") or "auto",
+    )
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -121,13 +133,35 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON bodies only, and only text the database can store (no NUL, no lone surrogate).
+    "DEFAULT_PARSER_CLASSES": ["generation.parsers.StorableJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "eidataset API",
-    "DESCRIPTION": "Plan, generate and follow batches of synthetic conversations.",
+    "DESCRIPTION": (
+        "Plan, generate and follow batches of synthetic conversations (dataset editors), and "
+        "record reviews (reviewers). Authenticate with `Authorization: Token <key>` (a key "
+        "from the admin's Tokens page) or a logged-in session. Bodies are JSON; text holding "
+        "a NUL character or a lone surrogate anywhere in a body is refused (400): no database "
+        "can store it."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and ReDoc load from our own static files, not a CDN: they work offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # The schema and its pages are for logged-in users only (docs/operations.md).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "ENUM_NAME_OVERRIDES": {
+        "JobStatusEnum": "generation.models.BatchJob.Status",
+        "ReviewStatusEnum": "review.models.Review.Status",
+        # A parameter set's schema is one of three, told apart by its tier.
+        "TemplateTierEnum": ["template"],
+        "ScenarioTierEnum": ["scenario"],
+        "EdgeCaseTierEnum": ["edge_case"],
+    },
 }
 # A 10,000-set plan with scenario chunks is about 20 MB of JSON.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 25 * 1024 * 1024, minimum=1024)
@@ -167,6 +201,21 @@ CLAUDE_PRICES: dict[str, dict[str, float]] = {
     "claude-haiku-4-5": {"input": 1.0, "output": 5.0, "cache_write": 1.25, "cache_read": 0.1},
 }
 CLAUDE_PRICES |= env_json("CLAUDE_PRICES_JSON", {})
+# Claude caches a prompt prefix (the system prompt, sent with cache_control) only from this
+# many tokens on, per model; a shorter one is billed as plain input on every call. 1,024 for
+# every model here; override or extend with CLAUDE_CACHE_MIN_TOKENS_JSON ({"model": tokens}).
+CLAUDE_CACHE_MIN_TOKENS: dict[str, int] = dict.fromkeys(CLAUDE_PRICES, 1024)
+CLAUDE_CACHE_MIN_TOKENS |= env_json("CLAUDE_CACHE_MIN_TOKENS_JSON", {})
+# The judge (review/judging.py): a second, structured call per stored conversation on a
+# cheaper model, on by default with a real key (offline it answers from the emulator's
+# heuristics, so JUDGE_ENABLED=true turns it on there); a job can be submitted without it.
+CLAUDE_JUDGE_MODEL = env_str("CLAUDE_JUDGE_MODEL", "claude-haiku-5-5") or "claude-haiku-5-5"
+CLAUDE_JUDGE_MAX_TOKENS = env_int("CLAUDE_JUDGE_MAX_TOKENS", 4096, minimum=1024)
+JUDGE_ENABLED = env_bool("JUDGE_ENABLED", bool(ANTHROPIC_API_KEY))
+# Tries per conversation (an unreadable verdict is asked again once, then given up).
+JUDGE_MAX_ATTEMPTS = env_int("JUDGE_MAX_ATTEMPTS", 2, minimum=1)
+# Expected verdict size, for estimates: 20 items of ~40 tokens, 14 defects of ~15, a summary.
+JUDGE_EXPECTED_OUTPUT_TOKENS = 1100
 
 # The offline emulator: latency per call, and faults at given rates for tests and drills,
 # e.g. EMULATOR_FAULTS="429=0.3,529=0.05,invalid_json=0.02". EMULATOR_REQUEST_LOG appends one
@@ -175,6 +224,15 @@ EMULATOR_LATENCY_SECONDS = env_float("EMULATOR_LATENCY_SECONDS", 0.0, minimum=0.
 EMULATOR_FAULTS = env_str("EMULATOR_FAULTS", "") or ""
 EMULATOR_REQUEST_LOG = env_str("EMULATOR_REQUEST_LOG") or None
 EMULATOR_SEED = env_int("EMULATOR_SEED", 0)
+# Tier limits the emulator enforces with token buckets, per EMULATOR_RATE_WINDOW_SECONDS
+# (the API's minute; shorter makes a test settle in seconds), shared by every local process
+# through EMULATOR_RATE_STATE: e.g. "requests=50,input_tokens=40000,output_tokens=8000".
+# Empty (the default): nothing is enforced, only the headers of a high tier are sent.
+EMULATOR_RATE_LIMITS = env_str("EMULATOR_RATE_LIMITS", "") or ""
+EMULATOR_RATE_WINDOW_SECONDS = env_float("EMULATOR_RATE_WINDOW_SECONDS", 60.0, minimum=0.1)
+EMULATOR_RATE_STATE = env_path(
+    "EMULATOR_RATE_STATE", DATA_DIR / "emulator" / "rate-limits.json", base=BASE_DIR
+)
 
 # --- Generation workers ----------------------------------------------------------------
 # The database decides who works on what (leases); django-q2 only carries messages. A task
@@ -200,6 +258,20 @@ if GENERATION_HEARTBEAT_SECONDS * 2 > GENERATION_LEASE_SECONDS:
         f"({GENERATION_HEARTBEAT_SECONDS} and {GENERATION_LEASE_SECONDS}): a lease would run "
         "out between two renewals."
     )
+# How many seed examples the documented rule picks for the prompt (generation/examples.py).
+SEED_EXAMPLES_COUNT = env_int("SEED_EXAMPLES_COUNT", 3, minimum=1)
+# A judge claim's lease, renewed by the same heartbeat while its call is in flight.
+JUDGE_LEASE_SECONDS = env_int("JUDGE_LEASE_SECONDS", GENERATION_LEASE_SECONDS, minimum=2)
+if GENERATION_HEARTBEAT_SECONDS * 2 > JUDGE_LEASE_SECONDS:
+    raise ImproperlyConfigured(
+        "GENERATION_HEARTBEAT_SECONDS must be at most half of JUDGE_LEASE_SECONDS "
+        f"({GENERATION_HEARTBEAT_SECONDS} and {JUDGE_LEASE_SECONDS}): a judge's lease would "
+        "run out between two renewals."
+    )
+# A reply the database cannot take is retried on a fresh connection for this long (a restart
+# or a dropped connection is over by then), then written to the journal under the data
+# folder and stored when the database is back (generation/journal.py).
+GENERATION_STORE_RETRY_SECONDS = env_float("GENERATION_STORE_RETRY_SECONDS", 15.0, minimum=0.0)
 # A worker that finishes a conversation goes straight on to the next one its job has room
 # for (no round trip through the broker) while it has been busy less than this; a
 # conversation started then still ends within the task timeout below.
@@ -229,7 +301,8 @@ CACHES = {
         "LOCATION": DATA_DIR / "cache" / "qcluster",
     },
 }
-Q_CLUSTER = {
+# django-q2's options, of several kinds (the ones read elsewhere, timeout and retry, are ints).
+Q_CLUSTER: dict[str, Any] = {
     "name": "eidataset",
     "workers": env_int("Q_WORKERS", 4, minimum=1),
     # A task is killed after its time going on to further conversations plus the longest
@@ -263,10 +336,16 @@ NEAR_DUPLICATE_NUM_PERM = env_int("NEAR_DUPLICATE_NUM_PERM", 128, minimum=16)
 NEAR_DUPLICATE_SHINGLE_WORDS = env_int("NEAR_DUPLICATE_SHINGLE_WORDS", 5, minimum=1)
 # The spec's manual review: "Sample 10% of conversations (10 out of 100)".
 REVIEW_SAMPLE_FRACTION = env_float("REVIEW_SAMPLE_FRACTION", 0.1, minimum=0.001)
+# The review page keeps an item's automated checks and judge verdicts out of sight until its
+# reviewer has saved the checklist, so that they cannot anchor the reviewer's own judgement.
+REVIEW_SHOW_RESULTS_BEFORE_SAVE = env_bool("REVIEW_SHOW_RESULTS_BEFORE_SAVE", False)
 
 # --- Releases --------------------------------------------------------------------------
 # Where `export_release` writes <name>/, <name>.zip and <name>.tar.gz.
 RELEASE_DIR = env_path("RELEASE_DIR", DATA_DIR / "releases", base=BASE_DIR)
+# Building and publishing a release from the admin are django-q2 tasks the page follows; true
+# runs them at once inside the request (tests, single-process trials) through django-q2's sync.
+RELEASE_TASKS_SYNC = env_bool("RELEASE_TASKS_SYNC", False)
 # The Hub license id written to LICENSE.txt and the dataset card (exports/licenses.py).
 RELEASE_LICENSE = env_str("RELEASE_LICENSE", "cc-by-nc-4.0") or "cc-by-nc-4.0"
 RELEASE_TITLE = (

@@ -1,11 +1,17 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from eidataset.api_pages import api_page
+
+handler404 = "eidataset.error_pages.not_found"
+handler500 = "eidataset.error_pages.server_error"
 
 admin.site.site_header = "eidataset: emotional-intelligence dataset studio"
 admin.site.site_title = "eidataset"
 admin.site.index_title = "Scaffolding, generation and releases"
+
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
@@ -14,5 +20,6 @@ urlpatterns = [
     path("review/", include("review.urls")),
     path("api/", include("generation.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", api_page(SpectacularSwaggerView), name="api-docs"),
+    path("api/redoc/", api_page(SpectacularRedocView), name="api-redoc"),
 ]

@@ -8,14 +8,20 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from exports.forms import PublishForm, ReleaseForm
-from exports.models import Publication, Release, TrainCheck
-from exports.package import ReleaseError, release_paths
+from eidataset.admin_pages import form_context
+from eidataset.labels import label
+from exports.forms import PublishForm, ReleaseForm, token_status
+from exports.models import Publication, Release, ReleaseTask, TrainCheck
+from exports.package import release_paths
+from exports.release_views import download, download_url, status_view, task_status
+from exports.selection import LEFT_OUT_REASONS
+from exports.tasks import queue_publish
 from generation.models import BatchJob
 
 
@@ -117,6 +123,7 @@ class ReleaseAdmin(admin.ModelAdmin):
     actions = ("publish_to_hub",)
     add_form_template = "admin/exports/release/add_form.html"
     fields = (
+        "work",
         "name",
         "version",
         "title",
@@ -124,10 +131,9 @@ class ReleaseAdmin(admin.ModelAdmin):
         "error",
         "conversation_count",
         "source_counts",
-        "models_used",
-        "prompt_versions",
-        "jobs",
-        "selection",
+        "models_list",
+        "prompt_list",
+        "selection_table",
         "folder",
         "file_table",
         "archives",
@@ -144,13 +150,65 @@ class ReleaseAdmin(admin.ModelAdmin):
     def has_publish_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("exports.add_publication")
 
+    class Media:
+        js = ("exports/release_live.js",)
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view
+        return [
+            path("<uuid:pk>/work/", view(status_view), name="exports_release_work"),
+            path(
+                "<uuid:pk>/download/<path:name>",
+                view(download),
+                name="exports_release_download",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="Build and publish")
+    def work(self, release: Release) -> str:
+        """The newest queued build or publication, followed live, and the ones before it."""
+        tasks = list(release.tasks.select_related("created_by")[:10])
+        return render_to_string(
+            "admin/exports/release/work.html",
+            {
+                "live": task_status(tasks[0] if tasks else None),
+                "tasks": tasks,
+                "url": reverse("admin:exports_release_work", args=[release.pk]),
+            },
+        )
+
     @admin.display(description="Sources")
     def source_counts(self, release: Release) -> str:
-        return ", ".join(f"{name}: {count}" for name, count in release.sources.items()) or "–"
+        return ", ".join(f"{label(name)}: {n}" for name, n in release.sources.items()) or "–"
 
-    @admin.display(description="Batch jobs")
-    def jobs(self, release: Release) -> str:
-        return ", ".join(job.name for job in release.batch_jobs.all()) or "all jobs"
+    @admin.display(description="Selection")
+    def selection_table(self, release: Release) -> str:
+        """Which conversations went in and how many were left out, by reason and check."""
+        selection = release.selection or {}
+        if not selection:
+            return "–"  # a queued build: set when it runs
+        by_reason = (selection.get("left_out") or {}).get("by_reason") or {}
+        return render_to_string(
+            "admin/exports/release/selection.html",
+            {
+                "selection": selection,
+                "jobs": release.batch_jobs.all(),
+                "left_out": [
+                    (LEFT_OUT_REASONS.get(reason, reason), count)
+                    for reason, count in by_reason.items()
+                    if count
+                ],
+            },
+        )
+
+    @admin.display(description="Models")
+    def models_list(self, release: Release) -> str:
+        return ", ".join(release.models_used) or "–"
+
+    @admin.display(description="Prompt versions")
+    def prompt_list(self, release: Release) -> str:
+        return ", ".join(str(version) for version in release.prompt_versions) or "–"
 
     @admin.display(description="Files")
     def file_table(self, release: Release) -> str:
@@ -158,8 +216,12 @@ class ReleaseAdmin(admin.ModelAdmin):
             return "–"
         rows = format_html_join(
             "",
-            "<tr><td>{}</td><td style='text-align:right'>{}</td><td><code>{}</code></td></tr>",
-            ((f["path"], f"{f['bytes']:,}", f["sha256"]) for f in release.files),
+            '<tr><td><a href="{}" download>{}</a></td><td style="text-align:right">{}</td>'
+            "<td><code>{}</code></td></tr>",
+            (
+                (download_url(release, f["path"]), f["path"], f"{f['bytes']:,}", f["sha256"])
+                for f in release.files
+            ),
         )
         return format_html(
             "<table class='release-files'><thead><tr><th>File</th><th>Bytes</th>"
@@ -167,42 +229,58 @@ class ReleaseAdmin(admin.ModelAdmin):
             rows,
         )
 
-    @admin.display(description="Archives")
+    @admin.display(description="Archives (beside the release folder)")
     def archives(self, release: Release) -> str:
         _folder, *archives = release_paths(release.name)
-        present = [(p.name, f"{p.stat().st_size:,}") for p in archives if p.exists()]
+        present = [
+            (download_url(release, p.name), p.name, f"{p.stat().st_size:,}")
+            for p in archives
+            if p.exists()
+        ]
         if not present:
             return "–"
-        return format_html_join(mark_safe("<br>"), "{} ({} bytes)", present)
+        return format_html_join(
+            mark_safe("<br>"), '<a href="{}" download>{}</a> ({} bytes)', present
+        )
 
     def add_view(
         self, request: HttpRequest, form_url: str = "", extra_context: Any = None
     ) -> HttpResponse:
-        """Build a release from the form (synchronously), then show it."""
+        """Queue a release's build from the form, then show its page, which follows it."""
         if not self.has_add_permission(request):
             return super().add_view(request, form_url, extra_context)
         form = ReleaseForm(request.POST or None, initial=self._initial_jobs(request))
         if request.method == "POST" and form.is_valid():
-            try:
-                release = form.save(request.user)
-            except ReleaseError as error:
-                form.add_error(None, str(error))
-            else:
-                self.message_user(
-                    request,
-                    f"Release {release.name} built: {release.conversation_count} conversations "
-                    f"in {release.folder}",
-                    messages.SUCCESS,
-                )
-                return redirect("admin:exports_release_change", release.pk)
+            task = form.save(request.user)
+            self._say_queued(request, task)
+            return redirect("admin:exports_release_change", task.release_id)
         context = {
             **self.admin_site.each_context(request),
+            **form_context(
+                form,
+                self,
+                buttons=[("_build", "Build the release", True)],
+                warnings=form.warnings(),
+                fieldsets=ReleaseForm.FIELDSETS,
+            ),
             "title": "Build a release",
-            "form": form,
             "opts": self.model._meta,
             "has_view_permission": self.has_view_permission(request),
         }
         return TemplateResponse(request, self.add_form_template, context)
+
+    def _say_queued(self, request: HttpRequest, task: ReleaseTask) -> None:
+        task.refresh_from_db()
+        if task.status == ReleaseTask.Status.DONE:
+            self.message_user(request, task.outcome, messages.SUCCESS)
+        elif task.status == ReleaseTask.Status.FAILED:
+            self.message_user(request, task.error, messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                f"{task.get_kind_display()} of {task.release.name} queued: this page follows it.",
+                messages.INFO,
+            )
 
     def _initial_jobs(self, request: HttpRequest) -> dict[str, Any]:
         """`?jobs=ID,ID` (from the batch jobs' action) ticks those jobs."""
@@ -215,8 +293,6 @@ class ReleaseAdmin(admin.ModelAdmin):
 
     @admin.action(description="Publish to the Hub", permissions=("publish",))
     def publish_to_hub(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        from exports.hub import PublishError, publish
-
         if queryset.count() != 1:
             self.message_user(request, "Select exactly one release to publish.", messages.ERROR)
             return None
@@ -226,29 +302,32 @@ class ReleaseAdmin(admin.ModelAdmin):
                 request, f"{release.name} is {release.status}, not ready.", messages.ERROR
             )
             return None
-        form = PublishForm(request.POST if "apply" in request.POST else None)
-        if form.is_valid():
-            repo_id = form.cleaned_data["repo_id"].strip()
-            try:
-                publication = publish(
-                    release, repo_id, private=form.cleaned_data["private"], user=request.user
-                )
-            except PublishError as error:
-                self.message_user(request, f"Not published: {error}", messages.ERROR)
-                return None
-            verb = "Published" if publication.changed else "Already on the Hub, unchanged:"
+        if release.tasks.open().exists():
             self.message_user(
-                request,
-                f"{verb} {release.name} to {repo_id} at {publication.tag} "
-                f"({publication.commit_url or publication.commit_sha})",
-                messages.SUCCESS,
+                request, f"{release.name} is being built or published now.", messages.ERROR
             )
             return None
+        form = PublishForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            task = queue_publish(
+                release, form.cleaned_data["repo_id"], form.cleaned_data["private"], request.user
+            )
+            self._say_queued(request, task)
+            return redirect("admin:exports_release_change", release.pk)
+        token_set, token_text = token_status()
+        offline = release.sources.get("offline_emulator")
+        warnings = (
+            [f"{offline} of its conversations come from the offline emulator, not from Claude."]
+            if offline
+            else []
+        )
         context = {
             **self.admin_site.each_context(request),
+            **form_context(form, self, buttons=[("apply", "Publish", True)], warnings=warnings),
             "title": f"Publish {release.name} to the Hub",
-            "form": form,
             "release": release,
+            "token_set": token_set,
+            "token_text": token_text,
             "opts": self.model._meta,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
@@ -265,8 +344,9 @@ def build_release(model_admin: Any, request: HttpRequest, queryset: QuerySet) ->
 def _offer_release_action() -> None:
     """Releases come after generation: this app adds its action to the batch jobs' admin."""
     batch_admin = admin.site.get_model_admin(BatchJob)
-    if build_release not in batch_admin.actions:
-        batch_admin.actions = (*batch_admin.actions, build_release)
+    actions = batch_admin.actions or ()
+    if build_release not in actions:
+        batch_admin.actions = (*actions, build_release)
 
 
 _offer_release_action()

@@ -3,7 +3,7 @@ a markdown body rendered from templates/exports/dataset_card.md, with every figu
 release stats and the quality report (the contract with the exporter)."""
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import PurePosixPath
 from statistics import mean
 
@@ -11,22 +11,20 @@ from datasets import Features
 from django.conf import settings
 from django.template.loader import render_to_string
 
-from eidataset.labels import CHECK_DESCRIPTIONS as CHECK_LABELS
+from exports.card_cells import MISSING, cell, count_rows, number, share
 from exports.card_header import CHAT_CONFIG, TRAINING_CONFIG, card_metadata
+from exports.card_provenance import provenance_context, selection_text
+from exports.card_quality import quality_context
 from exports.card_training import training_section
+from exports.composition import EMULATOR
 
 TEMPLATE = "exports/dataset_card.md"
 REPO_PLACEHOLDER = "YOUR_ORG"
 AUTHOR = "Pathways Financial Planning"
-EMULATOR = "offline_emulator"
 TIER_LABELS = {
     "template": ("Template", "foundational patterns"),
     "scenario": ("Scenario", "real-world complexity, grounded in a source-document excerpt"),
     "edge_case": ("Edge case", "boundary testing: crises, out-of-scope requests, referrals"),
-}
-SOURCE_LABELS = {
-    EMULATOR: "offline emulator (placeholder text, not written by Claude)",
-    "claude": "Claude, through Anthropic's Messages API",
 }
 FILE_LABELS = {
     "training": "Training format: one conversation per line, with per-turn training pairs",
@@ -45,8 +43,6 @@ FIGURE_CAPTIONS = {
     "arc-topic.png": "Coverage of emotional arc × training topic pairs",
 }
 CC_LICENSE = re.compile(r"^cc-(?P<kind>by(?:-[a-z]+)*)-(?P<version>\d\.\d)$")
-MAX_REVIEW_NOTES = 10
-MISSING = "–"
 
 
 def render_card(
@@ -81,35 +77,6 @@ def release_features() -> dict[str, Features]:
 
 
 # --- The markdown body ----------------------------------------------------------------------
-
-
-def cell(value: object) -> str:
-    """Text safe inside a markdown table cell: pipes escaped, on one line, no raw HTML."""
-    text = " ".join(str(value).split())
-    text = text.replace("\\", "\\\\").replace("|", "\\|")
-    return text.replace("<", "&lt;").replace(">", "&gt;")
-
-
-def share(count: int | float, total: int | float) -> str:
-    return f"{100 * count / total:.1f}%" if total else MISSING
-
-
-def number(value: object) -> str:
-    if value is None:
-        return MISSING
-    if isinstance(value, float):
-        return f"{round(value, 2):g}"
-    return str(value)
-
-
-def count_rows(counts: Mapping[str, int], total: int, *, keep_order: bool = False) -> list[dict]:
-    names: Iterable[str] = (
-        counts if keep_order else sorted(counts, key=lambda name: (-counts[name], name))
-    )
-    return [
-        {"name": cell(name), "count": counts[name], "share": share(counts[name], total)}
-        for name in names
-    ]
 
 
 def overview_context(stats: dict) -> dict:
@@ -158,7 +125,7 @@ def file_rows(stats: dict) -> list[dict]:
     ]
 
 
-def human_size(size: int) -> str:
+def human_size(size: float) -> str:
     for unit in ("bytes", "KB", "MB", "GB"):
         if size < 1024 or unit == "GB":
             return f"{size} bytes" if unit == "bytes" else f"{size:.1f} {unit}"
@@ -192,145 +159,6 @@ def composition_context(stats: dict) -> dict:
             keep_order=True,
         ),
     }
-
-
-def provenance_context(stats: dict, report: dict) -> dict:
-    manual = report.get("manual_review") or {}
-    agreement = manual.get("agreement") or {}
-    notes = [" ".join(str(note).split()) for note in manual.get("review_notes") or []]
-    sources = stats.get("sources") or {}
-    return {
-        "models": [cell(model) for model in stats.get("models") or []],
-        "prompt_versions": [cell(version) for version in stats.get("prompt_versions") or []],
-        "sources": [
-            {
-                "name": cell(source),
-                "about": cell(SOURCE_LABELS.get(source, source)),
-                "count": count,
-                "share": share(count, stats["total"]),
-            }
-            for source, count in sources.items()
-        ],
-        "review": {
-            key: number(manual.get(key))
-            for key in ("sample_size", "approved", "approved_with_notes", "rejected", "pending")
-        },
-        "has_review": bool(manual),
-        "kappa": number(agreement.get("cohen_kappa")),
-        "kappa_pairs": number(agreement.get("pairs")),
-        "kappa_reason": " ".join(str(agreement.get("reason") or "").split()),
-        "review_notes": notes[:MAX_REVIEW_NOTES],
-        "more_notes": max(len(notes) - MAX_REVIEW_NOTES, 0),
-    }
-
-
-def selection_text(selection: Mapping | None) -> str:
-    """What the release kept and how many completed conversations it left out, and why."""
-    from exports.selection import LEFT_OUT_REASONS
-
-    if not isinstance(selection, Mapping):
-        return ""
-    kept = [
-        condition
-        for key, condition in (
-            ("passed_checks", "passed their automated checks"),
-            ("not_rejected", "no reviewer rejected (a regeneration stands in for a rejected one)"),
-        )
-        if selection.get(key)
-    ]
-    text = "only conversations that " + " and that ".join(kept) if kept else "every conversation"
-    left_out = selection.get("left_out") or {}
-    if not left_out.get("total"):
-        return f"{text}; none of the chosen jobs' completed conversations was left out."
-    failed_by = left_out.get("failed_by_check") or {}
-    reasons = []
-    for reason, count in (left_out.get("by_reason") or {}).items():
-        if not count:
-            continue
-        detail = ", ".join(
-            f"{CHECK_LABELS.get(name, name).lower()}: {n}" for name, n in failed_by.items()
-        )
-        about = f"{count} {LEFT_OUT_REASONS.get(reason, reason)}"
-        reasons.append(f"{about} ({detail})" if reason == "failed_checks" and detail else about)
-    return (
-        f"{text}; {left_out['total']} completed conversation(s) of the chosen jobs were left "
-        f"out: {'; '.join(reasons)}."
-    )
-
-
-def quality_context(report: dict) -> dict:
-    automated = report.get("automated_validation") or {}
-    metrics = report.get("quality_metrics") or {}
-    checked = automated.get("total_checked") or 0
-    coverage = metrics.get("emotional_arc_coverage") or {}
-    return {
-        "automated": {
-            key: number(automated.get(key))
-            for key in ("total_checked", "passed", "failed", "warnings")
-        },
-        "automated_share": share(automated.get("passed") or 0, checked),
-        "checks": [
-            check_row(name, figures, checked)
-            for name, figures in (automated.get("checks") or {}).items()
-            if isinstance(figures, Mapping)
-        ],
-        "metrics": [
-            {"name": label, "value": number(metrics.get(key))}
-            for key, label in (
-                ("avg_quality_score", "Average quality score (0 to 10)"),
-                ("avg_turns_per_conversation", "Average turns per conversation"),
-                ("avg_words_per_turn", "Average words per turn"),
-            )
-        ],
-        "arc_coverage": count_rows(coverage, sum(coverage.values())),
-        "diversity": diversity_rows(report.get("diversity")),
-        "recommendations": [
-            " ".join(str(item).split()) for item in report.get("recommendations") or []
-        ],
-    }
-
-
-def check_row(name: str, figures: Mapping, checked: int) -> dict:
-    """A check's counts; its pass rate is over the conversations it judged (edge-case rules
-    judge only edge cases), or over every conversation checked when it gives no outcomes."""
-    passed = figures.get("passed")
-    outcomes = [figures.get(key) for key in ("passed", "failed", "warnings", "flagged")]
-    judged = sum(value for value in outcomes if isinstance(value, int | float)) or checked
-    return {
-        "name": cell(CHECK_LABELS.get(name, name)),
-        "key": cell(name),
-        "passed": number(passed),
-        "failed": number(figures.get("failed")),
-        "warnings": number(figures.get("warnings")),
-        "flagged": number(figures.get("flagged")),
-        "share": share(passed, judged) if isinstance(passed, int | float) else MISSING,
-    }
-
-
-def diversity_rows(diversity: object) -> list[dict]:
-    """The report's diversity figures, one level deep: numbers and text as they are, lists
-    by their length (near-duplicate pairs, for instance)."""
-    if not isinstance(diversity, Mapping):
-        return []
-    rows = []
-    for key, value in diversity.items():
-        if isinstance(value, Mapping):
-            rows.extend(
-                diversity_row(f"{key}.{inner}", inner_value)
-                for inner, inner_value in value.items()
-                if not isinstance(inner_value, Mapping)
-            )
-        else:
-            rows.append(diversity_row(key, value))
-    return rows
-
-
-def diversity_row(name: str, value: object) -> dict:
-    if isinstance(value, list | tuple):
-        shown = f"{len(value)} item{'' if len(value) == 1 else 's'}"
-    else:
-        shown = number(value)
-    return {"name": cell(name), "value": cell(shown)}
 
 
 def figure_context(path: str) -> dict:

@@ -5,6 +5,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from generation.emulator.api import SOURCE as EMULATOR
 from generation.models import Conversation, Tier
 
 TIER_NAMES = dict(Tier.choices)
@@ -26,7 +27,7 @@ class Composition:
     turn_counts: Counter = field(default_factory=Counter)
     scores: list[float] = field(default_factory=list)
     sources: Counter = field(default_factory=Counter)
-    models: set[str] = field(default_factory=set)
+    models: set[str] = field(default_factory=set)  # of the conversations a model wrote
     prompt_versions: set[str] = field(default_factory=set)
     splits: Counter = field(default_factory=Counter)
 
@@ -43,7 +44,7 @@ class Composition:
         self.by_persona[persona] += 1
         self.by_arc[arc] += 1
         self.by_topic[topic] += 1
-        if conversation.tier == Tier.EDGE_CASE and conversation.edge_case_id:
+        if conversation.tier == Tier.EDGE_CASE and conversation.edge_case is not None:
             self.by_edge_case[conversation.edge_case.name] += 1
         self.persona_arc[persona][arc] += 1
         self.arc_topic[arc][topic] += 1
@@ -51,8 +52,8 @@ class Composition:
         if conversation.quality_score is not None:
             self.scores.append(float(conversation.quality_score))
         self.sources[conversation.source or "unknown"] += 1
-        if conversation.model:
-            self.models.add(conversation.model)
+        if conversation.model and conversation.source != EMULATOR:
+            self.models.add(conversation.model)  # the emulator's rows name a model it is not
         template = conversation.prompt_template or conversation.batch_job.prompt_template
         self.prompt_versions.add(prompt_version(template))
         self.splits[split] += 1

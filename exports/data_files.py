@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from django.conf import settings
-from django.db.models import QuerySet, prefetch_related_objects
+from django.db.models import ForeignKey, QuerySet, prefetch_related_objects
 
 from exports.composition import Composition
 from exports.formats import (
@@ -114,7 +114,7 @@ def _streamed(conversations: QuerySet, size: int) -> Iterator[Conversation]:
     QuerySet.iterator(chunk_size) does the same but still holds a whole chunk when it reads
     the next one (two chunks at once), and every conversation of a chunk until its end.
     """
-    lookups = conversations._prefetch_related_lookups
+    lookups = conversations._prefetch_related_lookups  # type: ignore[attr-defined]  # private
     rows = conversations.prefetch_related(None).iterator(chunk_size=size)
     while chunk := list(islice(rows, size)):
         prefetch_related_objects(chunk, *lookups)
@@ -146,6 +146,7 @@ class SharedRelated:
     def attach(self, conversation: Conversation) -> None:
         for name in self.names:
             field = Conversation._meta.get_field(name)
+            assert isinstance(field, ForeignKey)  # select_related follows foreign keys
             pk = getattr(conversation, field.attname)
             if pk is None:
                 continue
@@ -193,7 +194,7 @@ def _csv_row(conversation: Conversation, verdict: str) -> list[Any]:
         conversation.persona.name,
         conversation.emotional_arc.name,
         conversation.training_topic.name,
-        conversation.edge_case.name if conversation.edge_case_id else "",
+        conversation.edge_case.name if conversation.edge_case is not None else "",
         len(conversation.turns),
         "" if conversation.quality_score is None else f"{conversation.quality_score:.2f}",
         str(bool((conversation.validation or {}).get("passed"))).lower(),

@@ -20,8 +20,8 @@ from typing import Any
 from datasets import Features, List, Value
 
 from eidataset.seeding import load_yaml
+from generation.emulator.api import SOURCE as EMULATOR
 from generation.models import Conversation, Tier
-from review.checklist import APPROVED
 from review.scoring import quality_score
 
 VERTICAL = "financial_planning_consultant"
@@ -266,9 +266,11 @@ def training_record(
     criteria = quality_criteria(conversation.validation)
     skills = full_marks(conversation.validation)
     notes = f"Generated via {conversation.tier} tier"
-    if conversation.edge_case_id:
+    if conversation.edge_case is not None:  # no query without an edge_case_id
         notes += f"; edge case: {conversation.edge_case.name}"
-    if conversation.model:
+    if conversation.source == EMULATOR:
+        notes += "; written by the offline emulator (templated text, no language model)"
+    elif conversation.model:
         notes += f"; model: {conversation.model}"
     history: list[dict[str, Any]] = []
     pairs = []
@@ -294,7 +296,7 @@ def training_record(
                 "target_response": _text(turn.get("assistant_response")),
                 "training_metadata": {
                     "difficulty_level": difficulty(conversation.tier, index, len(turns)),
-                    "key_learning_objective": topic.name,
+                    "key_learning_objective": topic.key_learning_objective,
                     "demonstrates_skills": [
                         s for s in [context_now["response_strategy"], *skills] if s
                     ],
@@ -304,7 +306,7 @@ def training_record(
                     "quality_criteria": criteria,
                     "human_reviewed": review.human_reviewed,
                     "reviewer_notes": review.reviewer_notes,
-                    "use_as_seed_example": review.verdict == APPROVED,
+                    "use_as_seed_example": conversation.seed_example,
                     "generate_variations_count": 0,
                 },
             }

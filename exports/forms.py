@@ -5,18 +5,16 @@ from typing import Any
 from django import forms
 from django.conf import settings
 
-from exports.models import Release
+from exports.models import Release, ReleaseTask
 from exports.package import (
     ReleaseError,
-    ReleaseOptions,
     check_fraction,
     check_name,
     check_version,
-    export_release,
     release_paths,
 )
 from exports.selection import Selection
-from generation.models import BatchJob
+from generation.models import BatchJob, Conversation
 
 
 class ReleaseForm(forms.Form):
@@ -63,7 +61,8 @@ class ReleaseForm(forms.Form):
         return self._checked(check_fraction, self.cleaned_data["validation_fraction"])
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         name = data.get("name")
         if name and not data.get("force"):
             taken = Release.objects.filter(name=name).exists() or any(
@@ -71,6 +70,9 @@ class ReleaseForm(forms.Form):
             )
             if taken:
                 self.add_error("name", f"A release named {name} already exists.")
+        busy = ReleaseTask.objects.open().filter(release__name=name)
+        if name and busy.exists():
+            self.add_error("name", f"{name} is being built or published now; wait for it.")
         if not self.errors and not self.selection().conversations().exists():
             left_out = self.selection().left_out()["total"]
             hint = (
@@ -90,19 +92,23 @@ class ReleaseForm(forms.Form):
             include_rejected=bool(data.get("include_rejected")),
         )
 
-    def save(self, user: Any) -> Release:
-        """Build the release (raises ReleaseError if the build fails)."""
+    def save(self, user: Any) -> ReleaseTask:
+        """Queue the build (exports/tasks.py); the release's page follows it."""
+        from exports.tasks import queue_build
+
         data = self.cleaned_data
-        return export_release(
-            ReleaseOptions(
-                name=data["name"],
-                version=data["version"],
-                selection=self.selection(),
-                validation_fraction=data["validation_fraction"],
-                seed=data.get("seed"),
-                force=bool(data.get("force")),
-                user=user,
-            )
+        return queue_build(
+            {
+                "name": data["name"],
+                "version": data["version"],
+                "jobs": [str(job.pk) for job in data.get("jobs") or ()],
+                "include_failed": bool(data.get("include_failed")),
+                "include_rejected": bool(data.get("include_rejected")),
+                "validation_fraction": data["validation_fraction"],
+                "seed": data.get("seed"),
+                "force": bool(data.get("force")),
+            },
+            user,
         )
 
     @staticmethod
@@ -112,9 +118,58 @@ class ReleaseForm(forms.Form):
         except ReleaseError as error:
             raise forms.ValidationError(str(error)) from None
 
+    FIELDSETS = (
+        ("Release", {"fields": ("name", "version")}),
+        ("Conversations", {"fields": ("jobs", "include_failed", "include_rejected")}),
+        ("Train / validation split", {"fields": ("validation_fraction", "seed")}),
+        ("Rebuild", {"fields": ("force",)}),
+    )
+
+    def warnings(self) -> list[str]:
+        """What the editor should know before building (shown above the button)."""
+        written = Conversation.objects.completed()
+        offline = written.filter(source="offline_emulator").count()
+        notes = []
+        if offline:
+            notes.append(
+                f"{offline} of the {written.count()} completed conversations were written by "
+                "the offline emulator, not by Claude; the card and every file say so."
+            )
+        if not written.exists():
+            notes.append(
+                "No batch job has a completed conversation yet: there is nothing to build."
+            )
+        return notes
+
 
 class PublishForm(forms.Form):
     repo_id = forms.CharField(
         label="Hub repository", max_length=200, help_text="ORG/NAME, a dataset repository"
     )
     private = forms.BooleanField(required=False, label="Create it private")
+
+    def clean_repo_id(self) -> str:
+        from exports.hub import PublishError, check_repo_id
+
+        repo_id = self.cleaned_data["repo_id"].strip()
+        try:
+            check_repo_id(repo_id)
+        except PublishError as error:
+            raise forms.ValidationError(str(error)) from None
+        return repo_id
+
+
+def token_status() -> tuple[bool, str]:
+    """Whether a Hub token is set, in words; the token itself is never shown."""
+    from exports.hub import PublishError, hub_token
+
+    try:
+        token = hub_token()
+    except PublishError as error:
+        return False, str(error)
+    if token:
+        return True, "A Hub token is set (HF_TOKEN or a saved `hf auth login`); it is not shown."
+    return False, (
+        "No Hub token is set: publishing will be refused. Set HF_TOKEN to a token with write "
+        "access (or run `hf auth login`) where this server runs."
+    )

@@ -25,8 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx2
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from huggingface_hub import (
     CommitOperationAdd,
     CommitOperationDelete,
@@ -72,7 +71,7 @@ def publish(
     private: bool = False,
     token: str | None = None,
     endpoint: str | None = None,
-    user: AbstractBaseUser | AnonymousUser | None = None,
+    user: User | AnonymousUser | None = None,
     progress: Report | None = None,
 ) -> Publication:
     """Push `release` to the Hub dataset repo `repo_id` (ORG/NAME), tagged v<version>;

@@ -1,15 +1,18 @@
 """Releases: what went into a published dataset package, its files and where it was pushed."""
 
 import uuid
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from generation.models import BatchJob
 
 
 class Release(models.Model):
     class Status(models.TextChoices):
+        QUEUED = "queued"
         BUILDING = "building"
         READY = "ready"
         FAILED = "failed"
@@ -114,3 +117,106 @@ class TrainCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.release} train check ({'passed' if self.passed else 'failed'})"
+
+
+def lost_before() -> datetime:
+    return timezone.now() - timedelta(seconds=settings.Q_CLUSTER["timeout"])
+
+
+class ReleaseTaskQuerySet(models.QuerySet):
+    def open(self) -> "ReleaseTaskQuerySet":
+        """Queued, or running within the cluster's task timeout."""
+        return self.filter(
+            models.Q(status="queued") | models.Q(status="running", started_at__gte=lost_before())
+        )
+
+
+class ReleaseTask(models.Model):
+    """A build or a publication of a release, run by a django-q2 worker (exports/tasks.py); the
+    release's admin page follows its step and progress. No admin request does this work."""
+
+    class Kind(models.TextChoices):
+        BUILD = "build", "Build"
+        PUBLISH = "publish", "Publish to the Hub"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="tasks")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    options = models.JSONField(default=dict, blank=True, help_text="What the form asked for")
+    step = models.CharField(max_length=300, blank=True, help_text="What it is doing now")
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    outcome = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ReleaseTaskQuerySet.as_manager()
+
+    class Meta:
+        db_table = "release_tasks"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.release} ({self.get_status_display().lower()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.QUEUED or (
+            self.status == self.Status.RUNNING and not self.lost
+        )
+
+    @property
+    def state(self) -> str:
+        """The status in words, "lost" for a running task past the cluster's timeout."""
+        return "lost (its worker stopped)" if self.lost else self.get_status_display().lower()
+
+    @property
+    def lost(self) -> bool:
+        """Running for longer than a qcluster lets a task run: its worker died or was stopped
+        (the row could not be told), so it no longer holds the release."""
+        started = self.started_at
+        return (
+            self.status == self.Status.RUNNING and started is not None and started < lost_before()
+        )
+
+    def start(self) -> bool:
+        """Take the queued task; False if it was taken already (a second delivery) or gone."""
+        now = timezone.now()
+        taken = ReleaseTask.objects.filter(pk=self.pk, status=self.Status.QUEUED).update(
+            status=self.Status.RUNNING, started_at=now
+        )
+        if taken:
+            self.status, self.started_at = self.Status.RUNNING, now
+        return bool(taken)
+
+    def advance(self, step: str, done: int | None = None, total: int | None = None) -> None:
+        self.step = step[:300]
+        if done is not None:
+            self.done = done
+        if total is not None:
+            self.total = total
+        self.save(update_fields=["step", "done", "total"])
+
+    def finish(self, outcome: str) -> None:
+        self._end(self.Status.DONE, outcome=outcome)
+
+    def fail(self, error: str) -> None:
+        self._end(self.Status.FAILED, error=error)
+
+    def _end(self, status: str, **fields: str) -> None:
+        self.status, self.finished_at = status, timezone.now()
+        for name, value in fields.items():
+            setattr(self, name, value)
+        self.save(update_fields=["status", "finished_at", *fields])

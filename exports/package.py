@@ -10,6 +10,7 @@ behind is removed by the next export under the same root.
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -63,8 +64,9 @@ def export_release(options: ReleaseOptions) -> Release:
     except LicenseError as error:
         raise ReleaseError(str(error)) from None
     existing = Release.objects.filter(name=name).first()
+    queued_here = existing is not None and str(existing.pk) == str(options.release_id)
     on_disk = [path for path in release_paths(name) if path.exists()]
-    if (existing or on_disk) and not options.force:
+    if ((existing and not queued_here) or on_disk) and not options.force:
         where = on_disk[0] if on_disk else "the database"
         raise ReleaseError(
             f"A release named {name!r} already exists ({where}); choose another name, or "
@@ -98,7 +100,7 @@ def export_release(options: ReleaseOptions) -> Release:
         raise ReleaseError(f"A release named {name!r} is being built by someone else.") from None
     release.batch_jobs.set(options.selection.jobs)
     try:
-        _build(release, options.selection, total, fraction, seed, license)
+        _build(release, options.selection, total, fraction, seed, license, options.progress)
     except BaseException as error:
         message = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
         Release.objects.filter(pk=release.pk).update(status=Release.Status.FAILED, error=message)
@@ -128,9 +130,33 @@ def _describe(selection: Selection, left_out: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
+BUILD_STEPS = (
+    "Writing the conversations, chat and metadata files",
+    "Writing the quality report",
+    "Writing the license and the dataset card",
+    "Writing the checksums",
+    "Writing the .zip",
+    "Writing the .tar.gz",
+    "Putting the release in place",
+)
+
+
 def _build(
-    release: Release, selection: Selection, total: int, fraction: float, seed: int, license: Any
+    release: Release,
+    selection: Selection,
+    total: int,
+    fraction: float,
+    seed: int,
+    license: Any,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> None:
+    steps = iter(enumerate(BUILD_STEPS))
+
+    def step() -> None:
+        if progress is not None:
+            number, words = next(steps)
+            progress(words, number, len(BUILD_STEPS))
+
     folder, zip_path, tar_path = release_paths(release.name)
     root = folder.parent
     root.mkdir(parents=True, exist_ok=True)
@@ -141,20 +167,27 @@ def _build(
         conversations = selection.conversations()
         philosophy = _philosophy_keys(conversations)
         context = ReleaseContext(release.name, release.version, total, philosophy)
+        step()
         composition = write_rows(context, conversations, fraction, seed, building)
         stats = _stats(release, composition, license)
+        step()
         report = _write_report(
             selection, building / FILES["quality_report"], release.name, release.selection
         )
         stats["bytes"] = {name: (building / name).stat().st_size for name in DATA_FILES}
         year = timezone.now().year
+        step()
         (building / FILES["license"]).write_text(
             license_text(license, release.title, year), encoding="utf-8"
         )
         _write_card(stats, report, building, training_features(philosophy))
+        step()
         files = write_checksums(building)
+        step()
         write_zip(building, release.name, temporary_zip)
+        step()
         write_tar(building, release.name, temporary_tar)
+        step()
         put_in_place(building, folder)
         os.replace(temporary_zip, zip_path)
         os.replace(temporary_tar, tar_path)

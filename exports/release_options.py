@@ -2,6 +2,7 @@
 those options pass before anything is written; ReleaseError is how every refusal is told."""
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,11 @@ class ReleaseOptions:
     force: bool = False
     user: Any = None
     title: str = ""
+    # The Release row an admin build queued under this name (status queued): it is this
+    # build's own row, not a release that already exists.
+    release_id: Any = None
+    # Called with (step, done, total) as the build moves through its steps.
+    progress: Callable[[str, int, int], None] | None = None
 
 
 def check_name(name: str) -> str:

@@ -2,6 +2,7 @@
 cost; a call lost with its worker is charged at its estimated cost, marked as estimated, so
 the job's actual cost and its budget cap count what was most likely billed."""
 
+import uuid
 from decimal import Decimal
 
 from django.db.models import F
@@ -16,7 +17,10 @@ LOST = "The worker stopped before the call returned."
 
 def begin(conversation: Conversation, owner: str) -> GenerationAttempt:
     return GenerationAttempt.objects.create(
-        conversation=conversation, number=conversation.attempts, worker=owner
+        conversation=conversation,
+        number=conversation.attempts,
+        worker=owner,
+        sent_at=timezone.now(),  # the call goes at once unless the rate-limit window holds it
     )
 
 
@@ -27,16 +31,20 @@ def close(
     cost: Decimal,
     request_id: str,
     error: str,
-) -> Decimal:
+) -> Decimal | None:
     """Record the call's outcome and cost; return the estimate this replaces (the sweep had
-    charged the call as lost), which the caller takes off the conversation's cost. Inside
+    charged the call as lost), which the caller takes off the conversation's cost, or None
+    if the outcome was recorded already (a retry after a commit whose answer was lost with
+    the connection, or a journal replayed twice): nothing is to be recorded again. Inside
     the caller's transaction: the row lock keeps the sweep from charging it meanwhile."""
     row = (
         GenerationAttempt.objects.select_for_update()
         .filter(pk=attempt.pk)
-        .values("cost", "cost_estimated")
+        .values("cost", "cost_estimated", "ended_at")
         .first()
     )
+    if row and row["ended_at"] is not None and not row["cost_estimated"]:
+        return None
     replaced = row["cost"] if row and row["cost_estimated"] else Decimal(0)
     GenerationAttempt.objects.filter(pk=attempt.pk).update(
         ended_at=timezone.now(),
@@ -63,29 +71,39 @@ def usage_increments(usage: Usage, cost: Decimal) -> dict:
     }
 
 
-def charge_only(conversation_id: str, usage: Usage, cost: Decimal) -> None:
+def charge_only(conversation_id: uuid.UUID | str, usage: Usage, cost: Decimal) -> None:
     """Add what a call cost to the conversation even when its reply is not kept."""
     Conversation.objects.filter(pk=conversation_id).update(**usage_increments(usage, cost))
 
 
 def per_conversation_estimate(job: BatchJob) -> Decimal:
-    """The job's estimate shared evenly: what one more call is expected to cost."""
+    """The job's estimate shared evenly: what one more conversation is expected to cost, its
+    judge call included (what the budget cap holds back for it)."""
     share = job.estimated_cost / max(job.total_items, 1)
     return share.quantize(MICRODOLLAR)
 
 
+def per_call_estimate(job: BatchJob) -> Decimal:
+    """What one generation call is expected to cost: the job's estimate without its judge
+    calls, shared evenly (what a lost call is charged)."""
+    share = (job.estimated_cost - job.judge_estimated_cost) / max(job.total_items, 1)
+    return share.quantize(MICRODOLLAR)
+
+
 def charge_lost(conversation_ids: list) -> int:
-    """Close the open attempts of conversations whose worker vanished, each charged at its
-    job's per-conversation estimate (marked estimated) and added to its conversation's cost;
+    """Close the open generation attempts of conversations whose worker vanished, each charged
+    at its job's per-call estimate (marked estimated) and added to its conversation's cost;
     return how many. Each is closed with a conditional UPDATE: a worker storing the reply at
     the same moment wins, and the call is charged once."""
     now = timezone.now()
     open_attempts = GenerationAttempt.objects.filter(
-        conversation_id__in=conversation_ids, ended_at__isnull=True
+        conversation_id__in=conversation_ids,
+        ended_at__isnull=True,
+        kind=GenerationAttempt.Kind.GENERATION,
     ).select_related("conversation__batch_job")
     charged = 0
     for attempt in open_attempts:
-        estimate = per_conversation_estimate(attempt.conversation.batch_job)
+        estimate = per_call_estimate(attempt.conversation.batch_job)
         closed = GenerationAttempt.objects.filter(pk=attempt.pk, ended_at__isnull=True).update(
             ended_at=now, outcome="lost", error=LOST, cost=estimate, cost_estimated=True
         )

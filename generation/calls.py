@@ -60,6 +60,35 @@ class ConversationReply:
     stop_reason: str
     rate_limits: dict[str, str] = field(default_factory=dict)
     source: Source = "claude"
+    # The retry-after (None when not given) of each 429 or 529 the SDK retried before this
+    # reply: the account was at its limits even though the call succeeded.
+    throttles: tuple[float | None, ...] = ()
+
+
+@dataclass(frozen=True)
+class JudgeRequest:
+    """A judge call: the conversation to judge in `prompt`, the verdict's JSON schema in
+    `schema` (its owner, review/judge_prompt.py, decides its shape; the adapter sends it as
+    the structured output format and checks the reply against it)."""
+
+    conversation_id: str
+    model: str
+    max_tokens: int
+    system: str
+    prompt: str
+    schema: dict[str, Any]
+    attempt: int = 1
+
+
+@dataclass(frozen=True)
+class JudgeReply:
+    document: dict[str, Any]
+    usage: Usage
+    model: str
+    request_id: str | None
+    stop_reason: str
+    rate_limits: dict[str, str] = field(default_factory=dict)
+    source: Source = "claude"
 
 
 class ClaudeError(Exception):

@@ -12,6 +12,7 @@ of the claim are written together afterwards (storing.py); a lease that runs out
 conversation (leases.py).
 """
 
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -40,7 +41,7 @@ def live_claims(job: BatchJob) -> int:
     return job.conversations.live().count()
 
 
-def claim(conversation: Conversation | str, owner: str) -> Claim | None:
+def claim(conversation: Conversation | uuid.UUID | str, owner: str) -> Claim | None:
     """Take the conversation (a loaded row, or its id) for `owner`, or None if it is not ours
     to take right now. A loaded row is not read again: the conditional UPDATEs below take it
     only if it is still pending with the attempt count it was read with.
@@ -50,36 +51,37 @@ def claim(conversation: Conversation | str, owner: str) -> Claim | None:
     lease with one UPDATE, conditional on the same reservation and on the job still running
     without a budget cap. Anything else - no reservation or an expired one, a budget cap to
     check, a job paused meanwhile - is decided under the job's lock."""
-    if not isinstance(conversation, Conversation):
-        conversation = (
-            Conversation.objects.filter(pk=conversation, status=Status.PENDING).order_by().first()
-        )
-    if conversation is None or conversation.status != Status.PENDING:
+    row = (
+        conversation
+        if isinstance(conversation, Conversation)
+        else Conversation.objects.filter(pk=conversation, status=Status.PENDING).order_by().first()
+    )
+    if row is None or row.status != Status.PENDING:
         return None
-    reserved = conversation.dispatched_at
+    reserved = row.dispatched_at
     if reserved is not None and reserved > reservation_expiry():
         running = BatchJob.objects.filter(
             pk=OuterRef("batch_job_id"), status__in=BatchJob.ACTIVE, budget_cap__isnull=True
         )
-        if _take(conversation, owner, Exists(running), dispatched_at=reserved):
-            loaded = Conversation.batch_job.is_cached(conversation)
-            if not loaded or conversation.batch_job.status == BatchJob.Status.PENDING:
-                BatchJob(pk=conversation.batch_job_id).start()  # conditional: once per job
-            return begin_attempt(conversation, owner)
+        if _take(row, owner, Exists(running), dispatched_at=reserved):
+            loaded = Conversation.batch_job.is_cached(row)
+            if not loaded or row.batch_job.status == BatchJob.Status.PENDING:
+                BatchJob(pk=row.batch_job_id).start()  # conditional: once per job
+            return begin_attempt(row, owner)
     with transaction.atomic():
-        job = BatchJob.objects.select_for_update().get(pk=conversation.batch_job_id)
+        job = BatchJob.objects.select_for_update().get(pk=row.batch_job_id)
         if job.status not in BatchJob.ACTIVE or not _affordable(job):
-            _undispatch(conversation)
+            _undispatch(row)
             return None
         # The job's other slots: live claims and reservations not yet claimed.
-        if job.conversations.in_flight().exclude(pk=conversation.pk).count() >= job.concurrency:
-            _undispatch(conversation)
+        if job.conversations.in_flight().exclude(pk=row.pk).count() >= job.concurrency:
+            _undispatch(row)
             return None
-        if not _take(conversation, owner):
+        if not _take(row, owner):
             return None
         if job.status == BatchJob.Status.PENDING:
             job.start()
-    return begin_attempt(conversation, owner)
+    return begin_attempt(row, owner)
 
 
 def _take(conversation: Conversation, owner: str, *conditions: Any, **lookups: Any) -> bool:

@@ -22,6 +22,8 @@ from generation.calls import (
     ClaudeError,
     ConversationReply,
     ConversationRequest,
+    JudgeReply,
+    JudgeRequest,
     Usage,
 )
 from generation.errors import MESSAGES, is_spend_limit, retry_after_of, status_kind
@@ -110,8 +112,8 @@ def write_conversation(
 ) -> ConversationReply:
     client = client or build_client()
     try:
-        message, headers = _send(request, client)
-        reply = _reply_from(request, message, headers)
+        message, headers, throttles = _send(request, client, OUTPUT_SCHEMA)
+        reply = _reply_from(request, message, headers, throttles)
     except ClaudeError as error:
         log.warning(
             "conversation %s: %s (request %s)", request.conversation_id, error, error.request_id
@@ -129,18 +131,82 @@ def write_conversation(
     return reply
 
 
-def _send(
-    request: ConversationRequest, client: anthropic.Anthropic
-) -> tuple[anthropic.types.Message, httpx2.Headers]:
+def judge_conversation(
+    request: JudgeRequest, client: anthropic.Anthropic | None = None
+) -> JudgeReply:
+    """The judge's call: a verdict on one stored conversation, in the request's own schema."""
+    client = client or build_client()
     try:
-        raw = client.with_middleware(_no_retry_at_spend_limit).messages.with_raw_response.create(
+        message, headers, _ = _send(request, client, output_schema(request.schema))
+        usage = _usage_of(message.usage)
+        request_id = headers.get("request-id")
+        _check_stop_reason(message.stop_reason, request.max_tokens, usage, request_id)
+        validator = jsonschema.Draft202012Validator(request.schema)
+        document = _document_of(_text_of(message), validator, "verdict", usage, request_id)
+    except ClaudeError as error:
+        log.warning(
+            "judge of %s: %s (request %s)", request.conversation_id, error, error.request_id
+        )
+        raise
+    log.info(
+        "judge of %s: %d in / %d out tokens (request %s)",
+        request.conversation_id,
+        usage.input_tokens,
+        usage.output_tokens,
+        request_id,
+    )
+    return JudgeReply(
+        document=document,
+        usage=usage,
+        model=message.model,
+        request_id=request_id,
+        stop_reason=str(message.stop_reason),
+        rate_limits=rate_limits_of(headers),
+        source="offline_emulator" if emulator.SOURCE_HEADER in headers else "claude",
+    )
+
+
+def system_blocks(system: str) -> list[anthropic.types.TextBlockParam]:
+    """The system prompt as every request sends it: one block marked for the cache, since it
+    is the same for every call of a batch."""
+    return [{"type": "text", "text": system, "cache_control": {"type": "ephemeral"}}]
+
+
+def cached_text(blocks: list[anthropic.types.TextBlockParam]) -> str:
+    """The part of the system blocks the API caches: every block up to the last one marked
+    cache_control (what prompts.shared_prefix measures against the cache minimum)."""
+    marked = [index for index, block in enumerate(blocks) if block.get("cache_control")]
+    return "".join(block["text"] for block in blocks[: marked[-1] + 1]) if marked else ""
+
+
+def _send(
+    request: ConversationRequest | JudgeRequest,
+    client: anthropic.Anthropic,
+    schema: dict[str, Any],
+) -> tuple[anthropic.types.Message, httpx2.Headers, tuple[float | None, ...]]:
+    """The call, with the retry-after of each 429/529 answered (and retried by the SDK)
+    before the reply."""
+    throttles: list[float | None] = []  # retry-after of each 429/529 the SDK saw
+
+    def note_throttles(
+        request: anthropic.APIRequest, call_next: anthropic.CallNext
+    ) -> anthropic.APIResponse[Any]:
+        """Each 429 or 529 answer, also those the SDK retries before a success."""
+        response = call_next(request)
+        status = response.http_response.status_code
+        retry_after = retry_after_of(response.http_response.headers)
+        if status == 529 or (status == 429 and retry_after is not None):  # not a spend limit
+            throttles.append(retry_after)
+        return response
+
+    try:
+        middleware = client.with_middleware(_no_retry_at_spend_limit, note_throttles)
+        raw = middleware.messages.with_raw_response.create(
             model=request.model,
             max_tokens=request.max_tokens,
-            system=[
-                {"type": "text", "text": request.system, "cache_control": {"type": "ephemeral"}}
-            ],
+            system=system_blocks(request.system),
             messages=[{"role": "user", "content": request.prompt}],
-            output_config={"format": {"type": "json_schema", "schema": OUTPUT_SCHEMA}},
+            output_config={"format": {"type": "json_schema", "schema": schema}},
             extra_headers={
                 CONVERSATION_HEADER: request.conversation_id,
                 ATTEMPT_HEADER: str(request.attempt),
@@ -148,7 +214,7 @@ def _send(
         )
     except anthropic.APIError as error:
         raise _error_from_sdk(error, client) from None
-    return _message_of(raw), raw.headers
+    return _message_of(raw), raw.headers, tuple(throttles)
 
 
 def _message_of(raw: anthropic.APIResponse[anthropic.types.Message]) -> anthropic.types.Message:
@@ -189,7 +255,10 @@ def _body_of(response: httpx2.Response) -> Any:
 
 
 def _reply_from(
-    request: ConversationRequest, message: anthropic.types.Message, headers: httpx2.Headers
+    request: ConversationRequest,
+    message: anthropic.types.Message,
+    headers: httpx2.Headers,
+    throttles: tuple[float | None, ...] = (),
 ) -> ConversationReply:
     usage = _usage_of(message.usage)
     request_id = headers.get("request-id")
@@ -203,6 +272,7 @@ def _reply_from(
         stop_reason=str(message.stop_reason),
         rate_limits=rate_limits_of(headers),
         source="offline_emulator" if emulator.SOURCE_HEADER in headers else "claude",
+        throttles=throttles,
     )
 
 
@@ -237,16 +307,27 @@ def _text_of(message: anthropic.types.Message) -> str:
 
 
 def _turns_of(text: str, usage: Usage, request_id: str | None) -> list[dict[str, Any]]:
+    document = _document_of(text, _CONVERSATION_VALIDATOR, "conversation", usage, request_id)
+    return document["turns"]
+
+
+def _document_of(
+    text: str,
+    validator: jsonschema.protocols.Validator,
+    what: str,
+    usage: Usage,
+    request_id: str | None,
+) -> dict[str, Any]:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         message = f"the reply is not JSON: {error.msg} at character {error.pos} of {len(text)}"
         raise ClaudeError("invalid_output", message, usage=usage, request_id=request_id) from None
-    problem = jsonschema.exceptions.best_match(_CONVERSATION_VALIDATOR.iter_errors(document))
+    problem = jsonschema.exceptions.best_match(validator.iter_errors(document))
     if problem is not None:
-        message = f"the reply breaks the conversation schema: {schema_problem(problem)}"
+        message = f"the reply breaks the {what} schema: {schema_problem(problem)}"
         raise ClaudeError("invalid_output", message, usage=usage, request_id=request_id)
-    return document["turns"]
+    return document
 
 
 def schema_problem(error: jsonschema.ValidationError) -> str:
@@ -323,5 +404,5 @@ def warm_up() -> int:
         system="warm-up",
         prompt=render_brief(sample_brief()),
     )
-    message, headers = _send(request, client)
+    message, headers, _ = _send(request, client, OUTPUT_SCHEMA)
     return len(_reply_from(request, message, headers).turns)

@@ -3,7 +3,7 @@ detail page that reads as a transcript with its checks named in words."""
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.html import format_html, format_html_join
@@ -23,6 +23,7 @@ class AttemptInline(admin.TabularInline):
     model = GenerationAttempt
     fields = (
         "number",
+        "kind",
         "worker",
         "started_at",
         "ended_at",
@@ -77,14 +78,17 @@ class ConversationAdmin(admin.ModelAdmin):
         "training_topic",
         "edge_case",
         "batch_job",
+        "seed_example",
     )
     list_select_related = ("batch_job", "persona", "emotional_arc", "training_topic", "edge_case")
     list_per_page = 50
+    actions = ["show_in_prompt"]
     search_fields = ("id", "error", "batch_job__name")
     sortable_by = ("conversation", "score", "cost_usd", "written_by")
     inlines = [AttemptInline]
     fieldsets = (
         ("Automated checks", {"fields": ("automated_checks",)}),
+        ("Judge", {"fields": ("judge",)}),
         ("Transcript", {"fields": ("transcript",)}),
         (
             "What was asked for",
@@ -123,13 +127,45 @@ class ConversationAdmin(admin.ModelAdmin):
             },
         ),
     )
-    readonly_fields = tuple(name for _, group in fieldsets for name in group["fields"])
+    readonly_fields = tuple(
+        name
+        for _, group in fieldsets
+        for entry in group["fields"]
+        for name in ((entry,) if isinstance(entry, str) else entry)
+    )
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def has_seed_permission(self, request: HttpRequest) -> bool:
+        """The list is read-only; choosing seed examples is an editor's change."""
+        return request.user.has_perm("generation.change_conversation")
+
+    @admin.action(
+        description="Show these seed examples in the prompt (new jobs)", permissions=["seed"]
+    )
+    def show_in_prompt(self, request: HttpRequest, queryset: Any) -> None:
+        from generation.examples import ExamplesError, pin
+
+        chosen = list(
+            queryset.select_related("persona", "emotional_arc", "training_topic").order_by(
+                "-quality_score", "completed_at", "pk"
+            )
+        )
+        try:
+            version = pin(chosen, request.user)
+        except ExamplesError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return
+        self.message_user(
+            request,
+            f"{version}: jobs submitted from now on show these {len(chosen)} example(s) "
+            "after the system prompt.",
+            messages.SUCCESS,
+        )
 
     @admin.display(description="Conversation", ordering="sequence_number")
     def conversation(self, conversation: Conversation) -> str:
@@ -184,6 +220,12 @@ class ConversationAdmin(admin.ModelAdmin):
             "admin/generation/checks.html",
             {"result": conversation.validation, "failed": failed_checks(conversation)},
         )
+
+    @admin.display(description="Verdict")
+    def judge(self, conversation: Conversation) -> SafeString:
+        """The judge's verdict (review/templates' include), when the job had a judge."""
+        verdict = getattr(conversation, "judge_verdict", None)
+        return render_to_string("review/judge_verdict.html", {"verdict": verdict})
 
     @admin.display(description="Transcript")
     def transcript(self, conversation: Conversation) -> SafeString:

@@ -146,6 +146,16 @@ def _send(conversation_id: str, reserved_at: str) -> None:
     )
 
 
+def queued_tasks() -> int:
+    """Tasks waiting in the broker, not yet taken by any cluster (one look; -1 when the broker
+    cannot be asked)."""
+    try:
+        return int(_broker().queue_size())
+    except Exception:  # a broker that cannot answer: the caller assumes tasks wait
+        log.warning("The task broker could not say how many tasks wait", exc_info=True)
+        return -1
+
+
 def _broker():
     """One broker (one Redis connection pool) per process, not a new one per task sent."""
     from django_q.brokers import get_broker
@@ -166,10 +176,19 @@ def sweep_if_due() -> None:
 
 
 def sweep() -> dict[str, int]:
-    """The periodic safety net: return lost conversations, then fill every free slot."""
+    """The periodic safety net: store replies held in the journal (before any lease is
+    returned: a held reply's conversation is not to be called again), return conversations
+    whose lease ran out, then fill every free slot."""
+    from generation import journal
+
+    replayed = journal.replay()
     returned = expire_leases()
     if returned:
-        log.warning("Returned %d conversation(s) whose worker stopped", returned)
+        log.warning(
+            "Returned %d conversation(s) whose lease ran out (their worker stopped, or could "
+            "not reach the database to renew it)",
+            returned,
+        )
     for job in BatchJob.objects.filter(status__in=BatchJob.ACTIVE):
         job.finish_if_done()
-    return {"returned": returned, "queued": dispatch()}
+    return {"replayed": replayed, "returned": returned, "queued": dispatch()}

@@ -1,14 +1,22 @@
 import random
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.conf import settings
+from django.http import QueryDict
 
 from generation.coverage import coverage_report
 from generation.models import BatchJob
 from generation.planner import PlanningError, Scaffold, plan_parameter_sets, tier_counts
-from generation.plans import MAX_SETS, ParameterSet, resolve_plan
-from generation.submission import MAX_CONCURRENCY, BatchOptions, SubmissionError, submit_batch
+from generation.plans import MAX_SETS, ParameterSet, ResolvedSet, resolve_plan
+from generation.submission import (
+    MAX_CONCURRENCY,
+    BatchOptions,
+    SubmissionError,
+    prepare_batch,
+    submit_batch,
+)
 
 
 class PlanBatchForm(forms.Form):
@@ -26,7 +34,32 @@ class PlanBatchForm(forms.Form):
         min_value=0, max_value=MAX_SETS, required=False, help_text="Default 10%."
     )
     seed = forms.IntegerField(required=False, help_text="Left empty, one is drawn and kept.")
-    concurrency = forms.IntegerField(min_value=1, max_value=MAX_CONCURRENCY, initial=3)
+    concurrency_mode = forms.ChoiceField(
+        choices=[
+            ("fixed", "A fixed number of calls at once"),
+            ("auto", "Automatic: start small, grow as the account's rate limits allow"),
+        ],
+        required=False,  # absent: fixed
+        initial="fixed",
+        widget=forms.RadioSelect,
+        label="Concurrency",
+        help_text="Automatic learns the limits from the API's rate-limit headers and halves "
+        "on a 429 or 529.",
+    )
+    concurrency = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_CONCURRENCY,
+        initial=3,
+        label="Calls at once",
+        help_text="With a fixed number.",
+    )
+    max_concurrency = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_CONCURRENCY,
+        required=False,
+        label="Most calls at once",
+        help_text=f"Automatic's ceiling; default {MAX_CONCURRENCY}.",
+    )
     error_handling = forms.ChoiceField(choices=BatchJob.ErrorHandling.choices, initial="continue")
     priority = forms.TypedChoiceField(choices=BatchJob.Priority.choices, coerce=int, initial=1)
     budget_cap = forms.DecimalField(
@@ -36,15 +69,25 @@ class PlanBatchForm(forms.Form):
         required=False,
         help_text="USD; the job pauses before it.",
     )
+    judge = forms.BooleanField(
+        required=False,
+        initial=lambda: settings.JUDGE_ENABLED,
+        label="Judge each conversation",
+        help_text="A second, cheaper model fills in the review checklist for each conversation "
+        "(counted in the estimate and the budget cap); on by default with an API key.",
+    )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.errors:
             return data
         if data.get("seed") is None:
             data["seed"] = random.randrange(1, 2**31)
-            self.data = self.data.copy()
-            self.data["seed"] = str(data["seed"])
+            # Bound to a request's QueryDict or (in tests) a dict: both copy into a mutable one.
+            posted = cast("QueryDict | dict[str, Any]", self.data).copy()
+            posted["seed"] = str(data["seed"])
+            self.data = posted
         counts = tier_counts(data["count"])
         for tier in ("template", "scenario", "edge_case"):
             if data.get(tier) is not None:
@@ -67,18 +110,35 @@ class PlanBatchForm(forms.Form):
         return coverage_report(self.sets, self.scaffold)
 
     def submit(self, user: Any) -> BatchJob:
-        data = self.cleaned_data
+        try:
+            return submit_batch(self._resolved(), self._options(), user)
+        except SubmissionError as error:
+            raise forms.ValidationError(str(error)) from None
+
+    def preview(self) -> BatchJob:
+        """The job this plan would submit, unsaved, with its estimate and its pinned prompt."""
+        try:
+            job, _ = prepare_batch(self._resolved(), self._options())
+        except SubmissionError as error:
+            raise forms.ValidationError(str(error)) from None
+        return job
+
+    def _resolved(self) -> list[ResolvedSet]:
         sets: list[ParameterSet] = self.sets
-        options = BatchOptions(
+        return resolve_plan([s.to_json() for s in sets])
+
+    def _options(self) -> BatchOptions:
+        data = self.cleaned_data
+        auto = data.get("concurrency_mode") == "auto"
+        return BatchOptions(
             name=data["name"],
             concurrency=data["concurrency"],
+            concurrency_auto=auto,
+            max_concurrency=data.get("max_concurrency") if auto else None,
             error_handling=data["error_handling"],
             priority=data["priority"],
             budget_cap=data.get("budget_cap"),
             seed=data["seed"],
             coverage=self.coverage(),
+            judge=data["judge"],
         )
-        try:
-            return submit_batch(resolve_plan([s.to_json() for s in sets]), options, user)
-        except SubmissionError as error:
-            raise forms.ValidationError(str(error)) from None

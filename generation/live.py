@@ -1,5 +1,5 @@
 """A batch job followed live: the admin's job page polls `live_view` (a small JSON document)
-and redraws its bar, counts, rate, ETA, cost and worker warning without reloading."""
+and redraws its bar, counts, rate, ETA, cost, cache use and worker warning without reloading."""
 
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from generation.clusters import clusters_seen, workers_needed
 from generation.models import BatchJob
-from generation.status import job_status
+from generation.prompts import shared_prefix
+from generation.status import cache_text, cache_use, job_status
 
 NO_WORKER = (
     "No worker has been seen in the last few seconds: nothing is being written. "
@@ -41,6 +42,13 @@ def moment(when: datetime | None) -> str:
     return f"{clock} ({duration(ago)} ago)" if ago >= 0 else clock
 
 
+def concurrency_text(job: BatchJob) -> str:
+    """The live width: '3', or 'auto: 7 now (at most 12)'."""
+    if not job.concurrency_auto:
+        return str(job.concurrency)
+    return f"auto: {job.concurrency} now (at most {job.concurrency_ceiling})"
+
+
 def live_status(job: BatchJob) -> dict[str, Any]:
     status = job_status(job)
     progress = status["progress"]
@@ -53,9 +61,11 @@ def live_status(job: BatchJob) -> dict[str, Any]:
         "percent": round(100 * done / total) if total else 0,
         "countsText": _counts(progress),
         "inFlight": job.conversations.live().count(),
+        "concurrencyText": concurrency_text(job),
         "rateText": _rate(done, elapsed),
         "etaText": _eta(job, done, total, elapsed),
         "costText": _cost(status["cost"]),
+        "perConversationText": per_conversation(status["cost"]),
         "startedText": moment(job.started_at),
         "finishedText": moment(job.finished_at),
         "elapsedText": duration(elapsed) if job.started_at else "not started",
@@ -65,6 +75,19 @@ def live_status(job: BatchJob) -> dict[str, Any]:
             "cancel": job.status in (*BatchJob.ACTIVE, BatchJob.Status.PAUSED),
         },
         "workerWarning": _worker_warning(job, progress),
+        **_cache(job),
+    }
+
+
+def _cache(job: BatchJob) -> dict[str, Any]:
+    """The shared prefix against the cache minimum, and the cache reads and writes so far."""
+    prefix = shared_prefix(job)
+    use = cache_use(job)
+    return {
+        "cache": {**use, "prefixTokens": prefix.tokens, "minimumTokens": prefix.minimum},
+        "prefixText": prefix.summary(),
+        "prefixWarning": prefix.warning(),
+        "cacheText": cache_text(use),
     }
 
 
@@ -106,6 +129,19 @@ def _cost(cost: dict[str, Any]) -> str:
     if cost["budgetCap"] is not None:
         text += f"; budget cap ${cost['budgetCap']:.2f}"
     return text
+
+
+def per_conversation(cost: dict[str, Any]) -> str:
+    """'$0.0123 per conversation written; $0.0150 per conversation kept (95 of 100 kept)'."""
+    if cost.get("perGenerated") is None:
+        return "known after the first conversations"
+    text = f"${cost['perGenerated']:.4f} per conversation written"
+    if cost.get("perAccepted") is None:
+        return text + "; none kept yet (passed its checks, not rejected)"
+    return (
+        f"{text}; ${cost['perAccepted']:.4f} per conversation kept ({cost['accepted']} of "
+        f"{cost['generated']} passed their checks and were not rejected)"
+    )
 
 
 def _worker_warning(job: BatchJob, progress: dict[str, int]) -> str:

@@ -7,7 +7,7 @@ that releases the claim (see generation/claims.py and storing.py).
 
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.db import models, transaction
@@ -25,13 +25,47 @@ from eidataset.models import (
 )
 from generation.querysets import ConversationQuerySet
 
-MONEY = {"max_digits": 12, "decimal_places": 6, "default": Decimal("0")}
+
+class _MoneyOptions(TypedDict):
+    max_digits: int
+    decimal_places: int
+    default: Decimal
+
+
+MONEY: _MoneyOptions = {"max_digits": 12, "decimal_places": 6, "default": Decimal("0")}
 
 
 class Tier(models.TextChoices):
     TEMPLATE = "template", "Template"
     SCENARIO = "scenario", "Scenario"
     EDGE_CASE = "edge_case", "Edge case"
+
+
+class PromptExamples(models.Model):
+    """A pinned set of seed examples that the system prompt shows (generation/examples.py):
+    each example's text is frozen here when the set is made, so a job that pins the set sends
+    the same prompt whatever happens to the conversations later."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    version = models.PositiveIntegerField(unique=True)
+    examples = models.JSONField(
+        default=list, help_text="[{conversation, persona, tier, arc, topic, turns}], in order."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "prompt_examples"
+        ordering = ["-version"]
+        verbose_name = "prompt examples version"
+
+    def __str__(self) -> str:
+        return f"Seed examples v{self.version} ({len(self.examples)})"
+
+    def conversation_ids(self) -> list[str]:
+        return [example["conversation"] for example in self.examples]
 
 
 class BatchJob(models.Model):
@@ -56,20 +90,42 @@ class BatchJob(models.Model):
     name = models.CharField(max_length=200)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     priority = models.IntegerField(choices=Priority.choices, default=Priority.NORMAL)
+    # The live width: dispatch and claims never let more calls run at once. In auto mode the
+    # controller (generation/concurrency.py) moves it between 1 and the ceiling.
     concurrency = models.PositiveSmallIntegerField(default=3)
+    concurrency_auto = models.BooleanField(default=False)
+    concurrency_ceiling = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Calls that succeeded with room to spare since the last increase (auto mode).
+    concurrency_credit = models.PositiveIntegerField(default=0)
+    # Until then no further halving: one overload halves the width once (auto mode).
+    concurrency_hold_until = models.DateTimeField(null=True, blank=True)
     error_handling = models.CharField(
         max_length=10, choices=ErrorHandling.choices, default=ErrorHandling.CONTINUE
     )
     total_items = models.PositiveIntegerField(default=0)
     model = models.CharField(max_length=80)
     max_tokens = models.PositiveIntegerField()
+    judge_model = models.CharField(
+        max_length=80, blank=True, help_text="The judge's model; empty: no judge call."
+    )
     prompt_template = models.ForeignKey(PromptTemplate, on_delete=models.PROTECT, related_name="+")
     consultant_profile = models.ForeignKey(
         ConsultantProfile, on_delete=models.PROTECT, related_name="+"
     )
+    prompt_examples = models.ForeignKey(
+        PromptExamples,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="jobs",
+        help_text="The seed examples its system prompt shows (none: the prompt alone).",
+    )
     plan_seed = models.BigIntegerField(null=True, blank=True)
     coverage = models.JSONField(default=dict, blank=True)
     estimated_cost = models.DecimalField(**MONEY)
+    judge_estimated_cost = models.DecimalField(
+        **MONEY, help_text="The part of the estimated cost that is for judge calls."
+    )
     estimated_seconds = models.PositiveIntegerField(default=0)
     budget_cap = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
     status_reason = models.CharField(max_length=500, blank=True)
@@ -214,7 +270,15 @@ class BatchJob(models.Model):
         return counts
 
     def actual_cost(self) -> Decimal:
+        """Everything paid for the job's conversations: their generation and judge calls."""
         return self.conversations.aggregate(total=Sum("cost"))["total"] or Decimal("0")
+
+    def judge_cost(self) -> Decimal:
+        """The part of the actual cost paid for judge calls (review/judging.py)."""
+        judged = GenerationAttempt.objects.filter(
+            conversation__batch_job=self, kind=GenerationAttempt.Kind.JUDGE
+        )
+        return judged.aggregate(total=Sum("cost"))["total"] or Decimal("0")
 
 
 class Conversation(models.Model):
@@ -273,6 +337,27 @@ class Conversation(models.Model):
     regenerated_from = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="regenerations"
     )
+    seed_example = models.BooleanField(
+        default=False,
+        db_index=True,
+        help_text=(
+            "Marked by an editor as an example of a good conversation (it passed its checks and "
+            "a reviewer approved it); exported with use_as_seed_example: true."
+        ),
+    )
+    seed_example_marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    seed_example_marked_at = models.DateTimeField(null=True, blank=True)
+    examples_seen = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The seed examples (conversation ids) its request showed.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -294,15 +379,24 @@ class Conversation(models.Model):
 
 
 class GenerationAttempt(models.Model):
-    """One Messages API call: recorded before the call, completed after it."""
+    """One Messages API call: recorded before the call, completed after it. Most write the
+    conversation; a judge call (review/judging.py) gives the judge's verdict on it."""
+
+    class Kind(models.TextChoices):
+        GENERATION = "generation"
+        JUDGE = "judge"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="attempt_log"
     )
     number = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.GENERATION)
     worker = models.CharField(max_length=120)
     started_at = models.DateTimeField(auto_now_add=True)
+    # When the request went out: at the start, or later if the worker waited for the shared
+    # rate-limit window (None while it waits), which counts the calls sent since it learnt.
+    sent_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=30, blank=True, help_text="ok, or the error kind")
     request_id = models.CharField(max_length=120, blank=True)
@@ -335,6 +429,13 @@ class RateLimitWindow(models.Model):
     input_tokens_reset = models.DateTimeField(null=True, blank=True)
     output_tokens_remaining = models.IntegerField(null=True, blank=True)
     output_tokens_reset = models.DateTimeField(null=True, blank=True)
+    requests_limit = models.IntegerField(null=True, blank=True)
+    input_tokens_limit = models.IntegerField(null=True, blank=True)
+    output_tokens_limit = models.IntegerField(null=True, blank=True)
+    # When the call whose headers these are was sent (they show the window as it admitted
+    # that call), and what it wrote: calls sent since are counted at that size.
+    as_of = models.DateTimeField(null=True, blank=True)
+    output_tokens_per_call = models.IntegerField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -20,7 +20,7 @@ from generation.plans import ParameterSet
 from generation.specifics import draw_specifics, draw_turn_count
 
 DEFAULT_TOTAL = 100
-DEFAULT_SHARES = {Tier.TEMPLATE: 0.7, Tier.SCENARIO: 0.2, Tier.EDGE_CASE: 0.1}
+DEFAULT_SHARES: dict[str, float] = {Tier.TEMPLATE: 0.7, Tier.SCENARIO: 0.2, Tier.EDGE_CASE: 0.1}
 
 
 class PlanningError(ValueError):

@@ -111,13 +111,14 @@ class _RowCache:
         items = [item for item in raw if isinstance(item, dict)]
 
         def load(model: type[models.Model], name: str) -> dict[str, Any]:
-            ids = {str(item.get(name)) for item in items if _is_uuid(item.get(name))}
-            return {str(pk): row for pk, row in model.objects.in_bulk(list(ids)).items()}
+            ids = {_canonical_id(item.get(name)) for item in items} - {None}
+            return {str(pk): row for pk, row in model._default_manager.in_bulk(list(ids)).items()}
 
         keys = {
             item["metadata"].get("edge_case_key")
             for item in items
             if isinstance(item.get("metadata"), dict)
+            and isinstance(item["metadata"].get("edge_case_key"), str)
         }
         return cls(
             personas=load(Persona, "persona_id"),
@@ -131,19 +132,22 @@ class _RowCache:
         )
 
 
-def _is_uuid(value: Any) -> bool:
+def _canonical_id(value: Any) -> str | None:
+    """The id as the rows are keyed (lower case, hyphens), or None if it is no uuid."""
+    if value is None:
+        return None
     try:
-        uuid.UUID(str(value))
+        return str(uuid.UUID(str(value)))
     except ValueError:
-        return False
-    return value is not None
+        return None
 
 
 def _lookup(value: Any, rows: dict[str, Any], name: str, problems: dict[str, list[str]]) -> Any:
     if value in (None, ""):
         problems.setdefault(name, []).append("is required")
         return None
-    row = rows.get(str(value)) if _is_uuid(value) else None
+    key = _canonical_id(value)
+    row = rows.get(key) if key else None
     if row is None:
         problems.setdefault(name, []).append(f"{value!r} is not a known id")
     elif not getattr(row, "is_active", True):
@@ -192,18 +196,21 @@ def _resolve_one(
 
 
 def _edge_case(item: dict, tier: Any, rows: _RowCache, problems: dict) -> EdgeCase | None:
-    metadata = item.get("metadata") if isinstance(item.get("metadata"), dict) else {}
+    given = item.get("metadata")
+    metadata = given if isinstance(given, dict) else {}
     if item.get("edge_case_id"):
         edge_case = _lookup(item["edge_case_id"], rows.edge_cases, "edge_case_id", problems)
     elif metadata.get("edge_case_key"):
-        edge_case = rows.edge_cases_by_key.get(metadata["edge_case_key"])
+        key = metadata["edge_case_key"]
+        edge_case = rows.edge_cases_by_key.get(key) if isinstance(key, str) else None
         if edge_case is None:
             problems.setdefault("metadata.edge_case_key", []).append(
                 f"{metadata['edge_case_key']!r} is not a known edge case"
             )
     else:
         edge_case = None
-    if tier == "edge_case" and edge_case is None and "edge_case_id" not in problems:
+    named = "edge_case_id" in problems or "metadata.edge_case_key" in problems
+    if tier == "edge_case" and edge_case is None and not named:
         problems.setdefault("edge_case_id", []).append(
             "an edge_case set names its edge case (edge_case_id or metadata.edge_case_key)"
         )
@@ -225,7 +232,7 @@ def _chunk(
         problems.setdefault("chunk_context", []).append("must be text")
         context = None
     context = context or (chunk.text if chunk else None)
-    if tier == "scenario" and not context:
+    if tier == "scenario" and not context and "chunk_id" not in problems:
         problems.setdefault("chunk_context", []).append(
             "a scenario set needs chunk_context or chunk_id"
         )

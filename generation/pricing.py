@@ -11,6 +11,9 @@ from django.core.exceptions import ImproperlyConfigured
 
 from generation.calls import Usage
 
+# The judge's instructions (review/judge_prompt.py's SYSTEM) in tokens, rounded up; a test
+# keeps this in step with them.
+JUDGE_INSTRUCTION_TOKENS = 500
 PRICE_KINDS = ("input", "output", "cache_write", "cache_read")
 PER_MILLION = Decimal(1_000_000)
 MICRODOLLAR = Decimal("0.000001")
@@ -29,6 +32,22 @@ def price_table(model: str) -> dict[str, float]:
     return table
 
 
+# Claude's cache minimum for a model missing from CLAUDE_CACHE_MIN_TOKENS.
+DEFAULT_CACHE_MIN_TOKENS = 1024
+
+
+def cache_minimum(model: str) -> int:
+    """The fewest tokens of prefix `model` caches: a shorter one is plain input on every call,
+    so no estimate or dashboard may count it as a cache read."""
+    minimum = settings.CLAUDE_CACHE_MIN_TOKENS.get(model, DEFAULT_CACHE_MIN_TOKENS)
+    if isinstance(minimum, bool) or not isinstance(minimum, int) or minimum < 1:
+        raise ImproperlyConfigured(
+            f"the cache minimum of model {model} is {minimum!r}, not a whole number of tokens: "
+            "fix it in CLAUDE_CACHE_MIN_TOKENS_JSON"
+        )
+    return minimum
+
+
 def cost_of(usage: Usage, model: str) -> Decimal:
     table = price_table(model)
     tokens = {
@@ -45,13 +64,24 @@ def cost_of(usage: Usage, model: str) -> Decimal:
 def estimate(
     prompt_tokens: int, expected_output_tokens: int, system_tokens: int, count: int, model: str
 ) -> Decimal:
-    """A batch of `count` calls: the first writes the system prompt's cache, the rest read it."""
+    """A batch of `count` calls: the first writes the system prompt's cache, the rest read it;
+    a system prompt under the model's cache minimum is plain input on every call."""
     if count <= 0:
         return Decimal(0).quantize(MICRODOLLAR)
+    cached = system_tokens if system_tokens >= cache_minimum(model) else 0
     usage = Usage(
-        input_tokens=prompt_tokens * count,
+        input_tokens=(prompt_tokens + system_tokens - cached) * count,
         output_tokens=expected_output_tokens * count,
-        cache_write_tokens=system_tokens,
-        cache_read_tokens=system_tokens * (count - 1),
+        cache_write_tokens=cached,
+        cache_read_tokens=cached * (count - 1),
+    )
+    return cost_of(usage, model)
+
+
+def judge_estimate(brief_tokens: int, conversation_tokens: int, model: str) -> Decimal:
+    """One judge call: its instructions, the brief and the conversation in, a verdict out."""
+    usage = Usage(
+        input_tokens=JUDGE_INSTRUCTION_TOKENS + brief_tokens + conversation_tokens,
+        output_tokens=settings.JUDGE_EXPECTED_OUTPUT_TOKENS,
     )
     return cost_of(usage, model)

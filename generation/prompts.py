@@ -7,13 +7,16 @@ prompt's brief.
 """
 
 import math
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from eidataset.models import ConsultantProfile, PromptTemplate
 from eidataset.seeding import SYSTEM_TEMPLATE_KEY
+from generation import claude
 from generation.brief import render_brief
 from generation.models import BatchJob, Conversation, Tier
+from generation.pricing import cache_minimum
 from generation.schema import CONVERSATION_PHASES, RESPONSE_STRATEGIES
 
 INSTRUCTIONS = """\
@@ -34,7 +37,7 @@ them. Each turn is the client's message ("user_input") and your reply ("assistan
 - "session_context" is a short note on where the session stands at that turn.
 {tier_note}"""
 
-TIER_NOTES = {
+TIER_NOTES: dict[str, str] = {
     Tier.TEMPLATE: "",
     Tier.SCENARIO: (
         "- Ground the conversation in the practice's document excerpt in \"chunk\": the client's\n"
@@ -47,22 +50,67 @@ TIER_NOTES = {
 }
 
 
-# Anthropic caches a prompt prefix only from this many tokens on; below it the shared
-# system prompt is billed as plain input on every call.
-MIN_CACHEABLE_TOKENS = 1024
-
-
 def tokens_in(text: str) -> int:
     """About four characters per token for English prose (Anthropic's rule of thumb)."""
     return math.ceil(len(text) / 4)
 
 
+@dataclass(frozen=True)
+class SharedPrefix:
+    """The cached part of a job's requests against its model's cache minimum."""
+
+    tokens: int
+    minimum: int
+    model: str
+
+    @property
+    def cacheable(self) -> bool:
+        return self.tokens >= self.minimum
+
+    def summary(self) -> str:
+        """One line for the estimate, the job page and batch_status."""
+        verdict = "cached" if self.cacheable else "not cached"
+        return (
+            f"Shared system prompt: {self.tokens:,} tokens, {verdict} (Claude caches from "
+            f"{self.minimum:,} tokens for {self.model})"
+        )
+
+    def warning(self) -> str:
+        """Empty when the prefix is cached; otherwise why every call pays for it in full."""
+        if self.cacheable:
+            return ""
+        return (
+            f"The shared system prompt is {self.tokens:,} tokens, under the {self.minimum:,} "
+            f"tokens Claude caches for {self.model}: no call will read it from the cache, and "
+            "the estimate counts it at the full input price."
+        )
+
+
+def shared_prefix(job: BatchJob) -> SharedPrefix:
+    """The system prompt's part that the request marks for the cache (with the job's seed
+    examples), measured as the estimate measures prompts, against the cache minimum of the
+    job's model."""
+    cached = claude.cached_text(claude.system_blocks(request_system(job)))
+    return SharedPrefix(tokens_in(cached), cache_minimum(job.model), job.model)
+
+
 def system_prompt_is_cached(job: BatchJob) -> bool:
-    return tokens_in(system_prompt(job)) >= MIN_CACHEABLE_TOKENS
+    return shared_prefix(job).cacheable
 
 
-def system_prompt(job: BatchJob) -> str:
+def system_prompt(job: BatchJob | Conversation) -> str:
+    """The system prompt of the versions pinned by a job (or by a conversation, its own)."""
     return _system_prompt(job.prompt_template_id, job.consultant_profile_id)
+
+
+def request_system(job: BatchJob, conversation: Conversation | None = None) -> str:
+    """What a request of the job sends as its system prompt: the pinned prompt, then the seed
+    examples it shows (none of them the conversation itself or its regeneration source). An
+    export's system prompt is `system_prompt`'s, without the examples."""
+    from generation import examples
+
+    shown = examples.render(examples.shown_to(job, conversation))
+    return system_prompt(job) + (f"\n\n{shown}" if shown else "")
 
 
 def current_versions() -> tuple[PromptTemplate | None, ConsultantProfile | None]:

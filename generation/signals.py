@@ -6,3 +6,8 @@ from django.dispatch import Signal
 # `conversation`, when given, the row as stored (with its scaffolding loaded), so that
 # receivers need not read it again.
 conversation_completed = Signal()
+
+# Sent when a job's status is read (the API, batch_status, the job page); `job` is the
+# BatchJob. Each receiver answers with cost figures to add to the status's "cost" (the review
+# app: the cost per conversation generated and per conversation kept).
+job_cost_figures = Signal()

@@ -3,18 +3,22 @@
 from datetime import timedelta
 from typing import Any
 
+from django.db.models import Sum
 from django.utils import timezone
 
-from generation.models import BatchJob, Conversation
+from generation.models import BatchJob, Conversation, GenerationAttempt
+from generation.prompts import shared_prefix
+from generation.signals import job_cost_figures
 
 
 def job_status(job: BatchJob) -> dict[str, Any]:
     counts = job.progress()
-    return {
+    status: dict[str, Any] = {
         "jobId": str(job.pk),
         "name": job.name,
         "status": job.status,
         "statusReason": job.status_reason,
+        "judgeModel": job.judge_model,
         "progress": {
             "total": counts["total"],
             "completed": counts["completed"],
@@ -29,9 +33,14 @@ def job_status(job: BatchJob) -> dict[str, Any]:
             "estimatedTotal": float(job.estimated_cost),
             "actualCurrent": float(job.actual_cost()),
             "budgetCap": float(job.budget_cap) if job.budget_cap is not None else None,
+            "judgeEstimated": float(job.judge_estimated_cost),
+            "judgeActual": float(job.judge_cost()),
         },
         "errors": _errors(job),
     }
+    for _receiver, figures in job_cost_figures.send(sender=BatchJob, job=job):
+        status["cost"].update(figures)
+    return status
 
 
 def _timing(job: BatchJob, counts: dict[str, int]) -> dict[str, Any]:
@@ -68,3 +77,35 @@ def _errors(job: BatchJob) -> list[dict[str, Any]]:
         }
         for row in rows
     ]
+
+
+def cache_use(job: BatchJob) -> dict[str, int | float]:
+    """Tokens the job's generation calls wrote to and read from the cache so far, and the share
+    of their input read from it: what the shared prefix actually saved, not what was hoped."""
+    sums = GenerationAttempt.objects.filter(
+        conversation__batch_job=job, kind=GenerationAttempt.Kind.GENERATION
+    ).aggregate(
+        plain=Sum("input_tokens"), writes=Sum("cache_write_tokens"), reads=Sum("cache_read_tokens")
+    )
+    plain, writes, reads = (sums[key] or 0 for key in ("plain", "writes", "reads"))
+    total = plain + writes + reads
+    return {
+        "inputTokens": total,
+        "cacheWriteTokens": writes,
+        "cacheReadTokens": reads,
+        "readShare": round(reads / total, 4) if total else 0.0,
+    }
+
+
+def cache_lines(job: BatchJob) -> list[str]:
+    """The shared prefix against the cache minimum, its warning if any, and reads vs writes."""
+    prefix = shared_prefix(job)
+    return [prefix.summary(), *filter(None, [prefix.warning()]), cache_text(cache_use(job))]
+
+
+def cache_text(use: dict[str, int | float]) -> str:
+    return (
+        f"Cache so far: {use['cacheReadTokens']:,} tokens read, {use['cacheWriteTokens']:,} "
+        f"written; {use['readShare']:.0%} of {use['inputTokens']:,} input tokens read from "
+        "the cache"
+    )

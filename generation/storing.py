@@ -5,7 +5,8 @@ later, a failure, or the job paused); the call's cost is recorded either way."""
 import logging
 import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -15,6 +16,7 @@ from django.utils import timezone
 from generation import attempts
 from generation.calls import ClaudeError, ConversationReply
 from generation.claims import Claim, begin_attempt, successor
+from generation.examples import shown_to
 from generation.models import BatchJob, Conversation
 from generation.pricing import cost_of
 from generation.signals import conversation_completed
@@ -42,31 +44,19 @@ def store_reply(claim: Claim, reply: ConversationReply, then_claim_next: bool = 
     """Complete the conversation with `reply` (unless it was already finished elsewhere), and,
     with `then_claim_next`, take the job's next conversation in the same transaction. Without
     a successor the stored conversation is announced (checked) before the job can be marked
-    completed, so a completed job's conversations are all checked."""
+    completed, so a completed job's conversations are all checked. Safe to repeat: a reply
+    stored already (an earlier try committed but its answer was lost with the connection, or
+    a journal entry replayed twice) is neither stored nor charged again."""
     cost = cost_of(reply.usage, reply.model)
     job = claim.conversation.batch_job
     following = None
     with transaction.atomic():
-        replaced = attempts.close(claim.attempt, "ok", reply.usage, cost, reply.request_id, "")
-        stored = (
-            Conversation.objects.filter(pk=claim.conversation.pk)
-            .filter(Q(status=Status.GENERATING) | Q(status=Status.PENDING))
-            .update(
-                status=Status.COMPLETED,
-                turns=reply.turns,
-                source=reply.source,
-                model=reply.model,
-                prompt_template_id=job.prompt_template_id,
-                consultant_profile_id=job.consultant_profile_id,
-                **attempts.usage_increments(reply.usage, cost - replaced),
-                error="",
-                retry_scheduled=False,
-                not_before=None,
-                lease_owner="",
-                lease_expires_at=None,
-                completed_at=timezone.now(),
-            )
+        replaced = attempts.close(
+            claim.attempt, "ok", reply.usage, cost, reply.request_id or "", ""
         )
+        if replaced is None:  # stored before; the scheduled check_unchecked checks it
+            return _stored_before(job)
+        stored = _complete(claim, reply, cost - replaced)
         if not stored:
             attempts.charge_only(claim.conversation.pk, reply.usage, cost - replaced)
             log.warning(
@@ -91,6 +81,36 @@ def store_reply(claim: Claim, reply: ConversationReply, then_claim_next: bool = 
     return Stored(kept=bool(stored), successor=taken, completed=completed)
 
 
+def _stored_before(job: BatchJob) -> Stored:
+    transaction.on_commit(job.finish_if_done)
+    return Stored(kept=True)
+
+
+def _complete(claim: Claim, reply: ConversationReply, cost: Decimal) -> int:
+    """The conversation completed with the reply, unless it was finished elsewhere."""
+    job = claim.conversation.batch_job
+    return (
+        Conversation.objects.filter(pk=claim.conversation.pk)
+        .filter(Q(status=Status.GENERATING) | Q(status=Status.PENDING))
+        .update(
+            status=Status.COMPLETED,
+            turns=reply.turns,
+            source=reply.source,
+            model=reply.model,
+            prompt_template_id=job.prompt_template_id,
+            consultant_profile_id=job.consultant_profile_id,
+            examples_seen=[e["conversation"] for e in shown_to(job, claim.conversation)],
+            **attempts.usage_increments(reply.usage, cost),
+            error="",
+            retry_scheduled=False,
+            not_before=None,
+            lease_owner="",
+            lease_expires_at=None,
+            completed_at=timezone.now(),
+        )
+    )
+
+
 def announce(conversation: Conversation) -> None:
     """Tell the later stages (the review app's checks) that `conversation` is stored. What
     they raise is logged, never passed on: the reply is stored and paid for either way."""
@@ -111,6 +131,8 @@ def record_error(claim: Claim, error: ClaudeError) -> str:
         replaced = attempts.close(
             claim.attempt, error.kind, error.usage, cost, error.request_id or "", str(error)
         )
+        if replaced is None:  # recorded by an earlier try whose answer was lost
+            return "recorded"
         attempts.charge_only(claim.conversation.pk, error.usage, cost - replaced)
         if error.kind == "spend_limit":
             outcome = _release(claim, str(error), not_before=None)
@@ -126,7 +148,7 @@ def record_error(claim: Claim, error: ClaudeError) -> str:
     return outcome
 
 
-def _backoff(claim: Claim, error: ClaudeError) -> timezone.datetime:
+def _backoff(claim: Claim, error: ClaudeError) -> datetime:
     if error.retry_after is not None:
         delay = error.retry_after
     else:  # exponential with jitter: 2, 4, 8 ... seconds, capped at a minute
@@ -134,7 +156,7 @@ def _backoff(claim: Claim, error: ClaudeError) -> timezone.datetime:
     return timezone.now() + timedelta(seconds=delay)
 
 
-def _release(claim: Claim, reason: str, not_before: timezone.datetime | None) -> str:
+def _release(claim: Claim, reason: str, not_before: datetime | None) -> str:
     Conversation.objects.filter(pk=claim.conversation.pk, status=Status.GENERATING).update(
         status=Status.PENDING,
         error=reason[:2000],

@@ -12,13 +12,13 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from generation import prompts
+from generation import concurrency, examples, prompts
 from generation.calls import Usage
 from generation.claude import is_offline
 from generation.dispatch import dispatch
 from generation.models import BatchJob, Conversation
 from generation.plans import ResolvedSet
-from generation.pricing import cost_of
+from generation.pricing import cost_of, judge_estimate
 
 MAX_CONCURRENCY = 50
 
@@ -38,13 +38,16 @@ class BatchOptions:
     max_tokens: int = 0
     seed: int | None = None
     coverage: dict[str, Any] | None = None
+    judge: bool | None = None  # None: JUDGE_ENABLED decides
+    # Auto: `concurrency` is ignored; the width starts small and grows up to the ceiling as
+    # the rate limits allow (generation/concurrency.py).
+    concurrency_auto: bool = False
+    max_concurrency: int | None = None  # the ceiling in auto mode; None: MAX_CONCURRENCY
+    examples: bool = True  # show the latest pinned seed examples, if any
 
 
 def submit_batch(resolved: list[ResolvedSet], options: BatchOptions, user: Any = None) -> BatchJob:
-    _check(options, resolved)
-    job = _job(options, resolved, user)
-    conversations = [_conversation(job, number, item) for number, item in enumerate(resolved, 1)]
-    job.estimated_cost, job.estimated_seconds = estimate(job, conversations)
+    job, conversations = prepare_batch(resolved, options, user)
     with transaction.atomic():
         job.save()
         Conversation.objects.bulk_create(conversations)
@@ -52,11 +55,27 @@ def submit_batch(resolved: list[ResolvedSet], options: BatchOptions, user: Any =
     return job
 
 
+def prepare_batch(
+    resolved: list[ResolvedSet], options: BatchOptions, user: Any = None
+) -> tuple[BatchJob, list[Conversation]]:
+    """The job and conversations submit_batch saves, unsaved, with the job's estimate: the
+    plan form previews this, so the estimate shown is the one submitted."""
+    _check(options, resolved)
+    job = _job(options, resolved, user)
+    conversations = [_conversation(job, number, item) for number, item in enumerate(resolved, 1)]
+    job.judge_estimated_cost = judge_estimate_of(job, conversations)
+    generation, job.estimated_seconds = estimate(job, conversations)
+    job.estimated_cost = generation + job.judge_estimated_cost
+    return job, conversations
+
+
 def _check(options: BatchOptions, resolved: list[ResolvedSet]) -> None:
     if not resolved:
         raise SubmissionError("A batch needs at least one parameter set.")
     if not 1 <= options.concurrency <= MAX_CONCURRENCY:
         raise SubmissionError(f"Concurrency must be 1 to {MAX_CONCURRENCY}.")
+    if options.max_concurrency is not None and not 1 <= options.max_concurrency <= MAX_CONCURRENCY:
+        raise SubmissionError(f"The maximum concurrency must be 1 to {MAX_CONCURRENCY}.")
     if options.budget_cap is not None and options.budget_cap <= 0:
         raise SubmissionError("A budget cap must be more than $0.")
     if not options.name.strip():
@@ -69,19 +88,42 @@ def _job(options: BatchOptions, resolved: list[ResolvedSet], user: Any) -> Batch
         raise SubmissionError("No system prompt or consultant profile: run seed_scaffolding.")
     return BatchJob(
         name=options.name.strip()[:200],
-        concurrency=options.concurrency,
+        concurrency=_start_width(options),
+        concurrency_auto=options.concurrency_auto,
+        concurrency_ceiling=_ceiling(options),
         error_handling=options.error_handling,
         priority=options.priority,
         budget_cap=options.budget_cap,
         total_items=len(resolved),
         model=options.model or settings.CLAUDE_MODEL,
         max_tokens=options.max_tokens or settings.CLAUDE_MAX_TOKENS,
+        judge_model=settings.CLAUDE_JUDGE_MODEL if _judged(options) else "",
         prompt_template=template,
         consultant_profile=profile,
+        prompt_examples=examples.current() if options.examples else None,
         plan_seed=options.seed,
         coverage=options.coverage or {},
         created_by=user if getattr(user, "pk", None) else None,
     )
+
+
+def _ceiling(options: BatchOptions) -> int | None:
+    return (options.max_concurrency or MAX_CONCURRENCY) if options.concurrency_auto else None
+
+
+def _start_width(options: BatchOptions) -> int:
+    if not options.concurrency_auto:
+        return options.concurrency
+    return min(concurrency.START, _ceiling(options) or MAX_CONCURRENCY)
+
+
+def local_width(job: BatchJob) -> int:
+    """How many calls the job may have in flight at most: its ceiling in auto mode."""
+    return (job.concurrency_ceiling or MAX_CONCURRENCY) if job.concurrency_auto else job.concurrency
+
+
+def _judged(options: BatchOptions) -> bool:
+    return settings.JUDGE_ENABLED if options.judge is None else options.judge
 
 
 def _conversation(job: BatchJob, number: int, item: ResolvedSet) -> Conversation:
@@ -99,10 +141,30 @@ def _conversation(job: BatchJob, number: int, item: ResolvedSet) -> Conversation
     )
 
 
+def judge_estimate_of(job: BatchJob, conversations: list[Conversation]) -> Decimal:
+    """With a judge, one judge call per conversation on its brief and its expected turns."""
+    if not job.judge_model:
+        return Decimal("0.000000")
+    return sum(
+        (
+            judge_estimate(
+                prompts.tokens_in(prompts.user_prompt(conversation)),
+                conversation.parameters["turn_count"] * settings.EXPECTED_OUTPUT_TOKENS_PER_TURN,
+                job.judge_model,
+            )
+            for conversation in conversations
+        ),
+        Decimal("0.000000"),
+    )
+
+
 def estimate(job: BatchJob, conversations: list[Conversation]) -> tuple[Decimal, int]:
-    """Cost (USD) and seconds, from the prompts this job will send and the expected replies."""
-    system = prompts.tokens_in(prompts.system_prompt(job))
-    cached = prompts.system_prompt_is_cached(job)
+    """Cost (USD) and seconds of the generation calls, from the prompts this job will send and
+    the expected replies (the judge's calls are judge_estimate_of's). The shared prefix is
+    counted as a cache write then reads only when it reaches the model's cache minimum;
+    otherwise every call pays for it as plain input."""
+    prefix = prompts.shared_prefix(job)
+    system, cached = prefix.tokens, prefix.cacheable
     total = Decimal("0")
     for index, conversation in enumerate(conversations):
         prompt = prompts.tokens_in(prompts.user_prompt(conversation))
@@ -117,5 +179,5 @@ def estimate(job: BatchJob, conversations: list[Conversation]) -> tuple[Decimal,
     per_call = (
         settings.EMULATOR_LATENCY_SECONDS if is_offline() else settings.EXPECTED_SECONDS_PER_CALL
     )
-    seconds = math.ceil(len(conversations) / job.concurrency) * per_call
+    seconds = math.ceil(len(conversations) / local_width(job)) * per_call
     return total.quantize(Decimal("0.000001")), math.ceil(seconds)

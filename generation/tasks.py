@@ -6,18 +6,19 @@ import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from generation import claims, leases, limiter, prompts, storing
+from generation import claims, concurrency, journal, leases, limiter, prompts, storing
 from generation.calls import ClaudeError, ConversationReply, ConversationRequest
 from generation.claims import Claim
 from generation.claude import write_conversation
 from generation.dispatch import dispatch, inline_dispatching, sweep, take_next
-from generation.models import Conversation
+from generation.models import Conversation, GenerationAttempt
 from generation.querysets import reservation_expiry
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,19 @@ def generate_conversation(conversation_id: str, reserved_at: str | None = None) 
     was handed on to another worker since `reserved_at`: this task came too late); then go on
     with the next one a job has room for while the task has time left: the one taken in the
     same transaction that stored the reply, or else one reserved with take_next."""
+    try:
+        return _generate(conversation_id, reserved_at)
+    except journal.UNREACHABLE as error:
+        journal.note_unreachable()
+        # Nothing received is lost (a reply in hand went to the journal); what this task
+        # claimed comes back when its lease runs out, and the sweep hands the work out again.
+        log.warning(
+            "Task for conversation %s ends: %s", conversation_id, journal.unreachable_message(error)
+        )
+        return "database unreachable"
+
+
+def _generate(conversation_id: str, reserved_at: str | None) -> str:
     began = time.monotonic()
 
     def time_left() -> bool:
@@ -43,7 +57,7 @@ def generate_conversation(conversation_id: str, reserved_at: str | None = None) 
         dispatch()  # the job's first reply may have warmed its prompt cache: fan out now
     while True:
         if stored is not None and stored.successor is not None:
-            _, stored = _go_on(stored, time_left())
+            _, stored = _go_on(stored.successor, stored.completed, time_left())
             continue
         next_id = take_next() if time_left() else None
         if next_id is None:
@@ -63,7 +77,7 @@ def _write(
     if conversation is None or _handed_on(conversation, reserved_at):
         return "skipped", None
     request = request_for(conversation)
-    _wait(conversation, request)
+    _sit_out_backoff(conversation)
     claim = claims.claim(conversation, worker_name())
     if claim is None:
         return "skipped", None
@@ -81,13 +95,15 @@ def _handed_on(conversation: Conversation, reserved_at: str | None) -> bool:
     )
 
 
-def _go_on(stored: storing.Stored, go_on: bool) -> tuple[str, storing.Stored | None]:
+def _go_on(
+    successor: Claim, completed: Conversation | None, go_on: bool
+) -> tuple[str, storing.Stored | None]:
     """Write the conversation taken when the last reply was stored (due now: only the shared
-    rate-limit window can make it wait); the stored one is announced during the call."""
-    successor = stored.successor
+    rate-limit window can make it wait); the stored one (`completed`) is announced during
+    the call."""
     request = request_for(successor.conversation)
-    _wait(successor.conversation, request)
-    return _call(successor, request, go_on, meanwhile=stored.completed)
+    _sit_out_backoff(successor.conversation)
+    return _call(successor, request, go_on, meanwhile=completed)
 
 
 def _call(
@@ -99,14 +115,53 @@ def _call(
     numbered = replace(request, attempt=claim.attempt.number)
     try:
         with leases.held(claim.conversation.pk, claim.owner):
+            _wait_for_window(claim, request)
+            sent_at = timezone.now()
             reply = _calling(numbered, meanwhile)
     except ClaudeError as error:
-        outcome = storing.record_error(claim, error)
+        outcome = journal.with_fresh_connection(
+            partial(storing.record_error, claim, error),
+            f"recording an error for conversation {claim.conversation.pk}",
+        )
         log.info("Conversation %s: %s (%s)", claim.conversation.pk, outcome, error.kind)
+        if error.kind in concurrency.THROTTLED:
+            _narrow_width(claim, error)
         return outcome, None
-    limiter.learn(request.model, reply.rate_limits)
-    stored = storing.store_reply(claim, reply, then_claim_next=go_on and not inline_dispatching())
+    stored = journal.store_or_hold(claim, reply, go_on and not inline_dispatching())
+    if stored is None:
+        return "held", None
+    limiter.learn_or_skip(request.model, reply.rate_limits, sent_at, reply.usage.output_tokens)
+    _adjust_width(claim, request, reply.throttles)
     return ("completed" if stored.kept else "discarded"), stored
+
+
+def _adjust_width(
+    claim: Claim, request: ConversationRequest, throttles: tuple[float | None, ...]
+) -> None:
+    """An auto-concurrency job's width after a stored reply: halved if the SDK had to retry
+    a 429/529 to get it, else perhaps widened; skipped, not fatal, without a database."""
+    if not claim.conversation.batch_job.concurrency_auto:
+        return
+    job_id = claim.conversation.batch_job_id
+    try:
+        if throttles:
+            retry_after = max(wait or 0.0 for wait in throttles)
+            concurrency.throttled(job_id, retry_after, "429/529 retried before the reply")
+            return
+        input_tokens, output_tokens = expected_tokens(claim.conversation, request)
+        others = Conversation.objects.filter(batch_job_id=job_id).in_flight().count()
+        concurrency.answered(job_id, request.model, input_tokens, output_tokens, others)
+    except journal.UNREACHABLE:
+        log.info("Concurrency not adjusted: the database is unreachable")
+
+
+def _narrow_width(claim: Claim, error: ClaudeError) -> None:
+    if not claim.conversation.batch_job.concurrency_auto:
+        return
+    try:
+        concurrency.throttled(claim.conversation.batch_job_id, error.retry_after, error.kind)
+    except journal.UNREACHABLE:
+        log.info("Concurrency not adjusted: the database is unreachable")
 
 
 def _calling(request: ConversationRequest, meanwhile: Conversation | None) -> ConversationReply:
@@ -154,25 +209,50 @@ def request_for(conversation: Conversation) -> ConversationRequest:
         conversation_id=str(conversation.pk),
         model=job.model,
         max_tokens=job.max_tokens,
-        system=prompts.system_prompt(job),
+        system=prompts.request_system(job, conversation),
         prompt=prompts.user_prompt(conversation),
     )
 
 
-def _wait(conversation: Conversation, request: ConversationRequest) -> None:
-    """Sit out a retry's backoff and the shared rate-limit window, up to a bound."""
-    delays = [
-        limiter.wait_seconds(
-            request.model,
-            prompts.tokens_in(request.system) + prompts.tokens_in(request.prompt),
-            conversation.parameters["turn_count"] * settings.EXPECTED_OUTPUT_TOKENS_PER_TURN,
-        )
-    ]
+def expected_tokens(conversation: Conversation, request: ConversationRequest) -> tuple[int, int]:
+    """The input and output tokens a call is expected to take from the rate-limit window."""
+    return (
+        prompts.tokens_in(request.system) + prompts.tokens_in(request.prompt),
+        conversation.parameters["turn_count"] * settings.EXPECTED_OUTPUT_TOKENS_PER_TURN,
+    )
+
+
+def _sit_out_backoff(conversation: Conversation) -> None:
+    """Wait for a retry's backoff, up to a bound, before claiming: no slot is held for it."""
     if conversation.not_before:
-        delays.append((conversation.not_before - timezone.now()).total_seconds())
-    delay = min(max(delays), settings.GENERATION_MAX_BACKOFF_SECONDS)
-    if delay > 0:
+        delay = (conversation.not_before - timezone.now()).total_seconds()
+        delay = min(delay, settings.GENERATION_MAX_BACKOFF_SECONDS)
+        if delay > 0:
+            time.sleep(delay)
+
+
+def _wait_for_window(claim: Claim, request: ConversationRequest) -> None:
+    """Once claimed (its lease held), wait until the shared rate-limit window can take the
+    call, up to a bound. When the window is a bucket the limiter reasons about, the attempt
+    is marked unsent while it waits and sent when it goes: workers claimed after it count it
+    as going first (limiter._pending), so a crowd leaves one by one as the window refills;
+    the window is looked at again after each wait, as replies move it meanwhile."""
+    budget = settings.GENERATION_MAX_BACKOFF_SECONDS
+    sizes = expected_tokens(claim.conversation, request)
+    attempt = GenerationAttempt.objects.filter(pk=claim.attempt.pk)
+    waited, tracked = 0.0, False
+    while waited < budget:
+        delay, bucket = limiter.wait_for_call(request.model, *sizes, attempt=claim.attempt.pk)
+        tracked = tracked or bucket
+        delay = min(delay, budget - waited)
+        if delay <= 0.001:
+            break
+        if not waited and tracked:
+            attempt.update(sent_at=None)
         time.sleep(delay)
+        waited += delay
+    if tracked:
+        attempt.update(sent_at=timezone.now())
 
 
 def prepare_worker(**kwargs: object) -> None:
@@ -180,6 +260,7 @@ def prepare_worker(**kwargs: object) -> None:
     current system prompt now, while the worker is idle, not during its first conversation."""
     leases.start_heartbeat(sweeping=True)
     try:
+        journal.replay()  # replies a killed worker held
         prompts.current_system_prompt()
     except Exception:  # nothing seeded yet, or the database is down: the first task will say
         log.debug("Worker warm-up skipped", exc_info=True)

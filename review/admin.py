@@ -1,6 +1,6 @@
 """Review samples and reviews in the admin: progress, verdicts, drawing and (re)assigning."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict
 
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -15,6 +15,22 @@ from django.utils.safestring import SafeString
 from review.checklist import APPROVED, APPROVED_WITH_NOTES, REJECTED
 from review.forms import AssignReviewerForm, DrawSampleForm
 from review.models import Review, ReviewSample
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class SampleTotals(TypedDict):
+    """What ReviewSampleAdmin.get_queryset adds to each sample."""
+
+    total: int
+    done: int
+    approved: int
+    with_notes: int
+    rejected: int
+
+
+ListedSample: TypeAlias = "WithAnnotations[ReviewSample, SampleTotals]"
 
 VERDICT_COUNTS = {
     "approved": Count("reviews", filter=Q(reviews__verdict=APPROVED)),
@@ -59,11 +75,13 @@ class ReviewSampleAdmin(admin.ModelAdmin):
             )
         )
 
-    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> type[ModelForm]:
         if obj is None:
             kwargs["form"] = DrawSampleForm
             kwargs["fields"] = ["batch_job", "fraction", "seed", "overlap", "reviewers", "force"]
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
@@ -82,6 +100,7 @@ class ReviewSampleAdmin(admin.ModelAdmin):
     def save_form(self, request: HttpRequest, form: ModelForm, change: bool) -> Any:
         if change:
             return super().save_form(request, form, change)
+        assert isinstance(form, DrawSampleForm)  # get_form's, when adding
         return form.draw(request.user)
 
     def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
@@ -95,11 +114,11 @@ class ReviewSampleAdmin(admin.ModelAdmin):
             super().save_related(request, form, formsets, change)
 
     @admin.display(description="Done")
-    def progress(self, sample: ReviewSample) -> str:
+    def progress(self, sample: ListedSample) -> str:
         return f"{sample.done}/{sample.total}"
 
     @admin.display(description="Verdicts")
-    def verdicts(self, sample: ReviewSample) -> str:
+    def verdicts(self, sample: ListedSample) -> str:
         return (
             f"{sample.approved} approved, {sample.with_notes} with notes, "
             f"{sample.rejected} rejected"
@@ -231,3 +250,50 @@ class ReviewAdmin(admin.ModelAdmin):
                 skipped += 1
         skipped += queryset.exclude(status=Review.Status.OPEN).count()
         return moved, skipped
+
+
+# --- seed examples, from the conversation list (generation's admin, extended here) -------------
+
+
+@admin.action(description="Mark as seed examples (passed their checks, approved)")
+def mark_seed_examples(modeladmin: Any, request: HttpRequest, queryset: QuerySet) -> None:
+    from review.seed_examples import mark
+
+    found = mark(queryset, request.user)
+    if found.marked:
+        modeladmin.message_user(
+            request,
+            f"Marked {len(found.marked)} conversation(s) as seed examples.",
+            messages.SUCCESS,
+        )
+    if found.refused:
+        reasons = "; ".join(f"{conversation}: {why}" for conversation, why in found.refused[:10])
+        more = f" (and {len(found.refused) - 10} more)" if len(found.refused) > 10 else ""
+        modeladmin.message_user(request, f"Not marked: {reasons}{more}.", messages.WARNING)
+
+
+@admin.action(description="Unmark as seed examples")
+def unmark_seed_examples(modeladmin: Any, request: HttpRequest, queryset: QuerySet) -> None:
+    from review.seed_examples import unmark
+
+    count = unmark(queryset)
+    modeladmin.message_user(request, f"Unmarked {count} seed example(s).", messages.SUCCESS)
+
+
+mark_seed_examples.allowed_permissions = ("seed",)  # type: ignore[attr-defined]
+unmark_seed_examples.allowed_permissions = ("seed",)  # type: ignore[attr-defined]
+
+
+def _extend_conversation_admin() -> None:
+    """The conversation list is generation's; marking needs the reviews, which are ours."""
+    from generation.models import Conversation
+
+    conversations = admin.site.get_model_admin(Conversation)
+    conversations.actions = [
+        *(conversations.actions or []),
+        mark_seed_examples,
+        unmark_seed_examples,
+    ]
+
+
+_extend_conversation_admin()

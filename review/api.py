@@ -9,13 +9,43 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.urls import include, path
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import SimpleRouter
 
-from review.checklist import normalise
+from generation.serializers import ErrorSerializer
+from review.checklist import CHECKLIST, normalise
 from review.models import Review
 from review.verdicts import ReviewError, record_review, reviewable
+
+CHECKLIST_SCHEMA = {
+    "type": "object",
+    "description": (
+        "The spec's checklist: categories of items ticked true or false; a missing item is "
+        "not ticked. A category passes with all four of its items ticked."
+    ),
+    "additionalProperties": False,
+    "properties": {
+        category: {
+            "type": "object",
+            "title": title,
+            "additionalProperties": False,
+            "properties": {item: {"type": "boolean", "title": text} for item, text in items},
+        }
+        for category, title, items in CHECKLIST
+    },
+}
+
+
+@extend_schema_field(CHECKLIST_SCHEMA, component_name="Checklist")
+class ChecklistField(serializers.JSONField):
+    pass
 
 
 class ReviewSerializer(serializers.ModelSerializer):
@@ -33,7 +63,7 @@ class ReviewSerializer(serializers.ModelSerializer):
     edge_case = serializers.CharField(
         source="conversation.edge_case.name", read_only=True, default=None
     )
-    checklist = serializers.JSONField(required=False)
+    checklist = ChecklistField(required=False)
     replacement = serializers.UUIDField(source="replacement_id", read_only=True)
 
     class Meta:
@@ -96,6 +126,37 @@ class ReviewSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError({"checklist": [str(error)]}) from None
 
 
+_REFUSED = {
+    401: OpenApiResponse(ErrorSerializer, "Not authenticated."),
+    503: OpenApiResponse(ErrorSerializer, "The database is unreachable; nothing was changed."),
+}
+_MISSING = {404: OpenApiResponse(ErrorSerializer, "No review of yours has this id.")}
+
+
+@extend_schema(tags=["reviews"])
+@extend_schema_view(
+    list=extend_schema(
+        summary="Your reviews",
+        responses={200: ReviewSerializer(many=True), **_REFUSED},
+    ),
+    retrieve=extend_schema(
+        summary="One of your reviews",
+        responses={200: ReviewSerializer, **_REFUSED, **_MISSING},
+    ),
+    partial_update=extend_schema(
+        summary="Record a review",
+        description="The checklist and notes; the verdict comes back (a rejection queues a "
+        "regeneration).",
+        responses={
+            200: ReviewSerializer,
+            400: OpenApiResponse(
+                {"type": "object", "additionalProperties": {}}, "Field errors; nothing saved."
+            ),
+            **_REFUSED,
+            **_MISSING,
+        },
+    ),
+)
 class ReviewViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -110,8 +171,10 @@ class ReviewViewSet(
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular, building the schema
             return Review.objects.none()
+        user = self.request.user
+        assert user.is_authenticated  # IsAuthenticated lets no one else in
         return (
-            Review.objects.filter(reviewer=self.request.user)
+            Review.objects.filter(reviewer=user)
             .select_related(
                 "conversation__persona",
                 "conversation__emotional_arc",

@@ -13,8 +13,9 @@ from typing import Any
 from eidataset.emotions import canonical
 from eidataset.rules import evaluate_rules, rule_errors
 from generation.schema import MAX_TURNS, MIN_TURNS
-from review.conduct import empty_replies, product_recommendation, role_break
+from review.conduct import empty_replies, harmful_advice, product_recommendation, role_break
 from review.facts import address_changes, fact_changes
+from review.judge_score import judge_warnings, with_judge
 from review.scoring import arc_emotions, primary_emotion, quality_score
 
 Turn = Mapping[str, Any]
@@ -142,26 +143,37 @@ def emotional_progression(conversation: Mapping[str, Any]) -> tuple[Check, list[
 
 
 def harmful_content(conversation: Mapping[str, Any]) -> tuple[Check, list[str]]:
-    """Signs of danger in either speaker's words; the crisis line's name and what Elena quotes
-    from the scenario's document (its chunk) do not count."""
+    """Signs of danger in either speaker's words (allowed in the edge-case tier), and harmful
+    advice from Elena (never allowed); the crisis line's name and what Elena quotes from the
+    scenario's document (its chunk) do not count."""
     document = _word_runs(str((conversation.get("chunk") or {}).get("text") or ""))
+    turns = list(enumerate(_turns(conversation), start=1))
     flagged = [
         f"Turn {number} ({speaker}): {label} ({found.group(0)!r})"
-        for number, turn in enumerate(_turns(conversation), start=1)
+        for number, turn in turns
         for speaker, key in SPEAKERS
         for label, pattern in _HARMFUL.items()
         if (found := _harmful(pattern, _said(turn, key), document if speaker == "Elena" else set()))
     ]
+    advice = [
+        f"Turn {number} (Elena): {label} ({words!r})"
+        for number, turn in turns
+        for label, words in harmful_advice(_said(turn, "assistant_response"))
+        if not (_word_runs(words) & document)
+    ]
     allowed = conversation.get("tier") == "edge_case"
-    passed = not flagged or allowed
-    if not flagged:
+    passed = not advice and (not flagged or allowed)
+    if not flagged and not advice:
         reason = "no harmful content found"
-    elif allowed:
+    elif passed:
         reason = f"{len(flagged)} flag(s), allowed in an edge-case conversation"
+    elif advice:
+        reason = f"{len(advice)} piece(s) of harmful advice from Elena"
     else:
         reason = f"{len(flagged)} flag(s) outside the edge-case tier"
-    messages = [] if passed else [f"Harmful content detected: {', '.join(flagged)}"]
-    return _check(passed, reason, flagged=flagged), messages
+    harmful = advice + ([] if allowed else flagged)
+    messages = [] if passed else [f"Harmful content detected: {', '.join(harmful)}"]
+    return _check(passed, reason, flagged=flagged + advice), messages
 
 
 def _harmful(
@@ -281,8 +293,10 @@ CHECKS: dict[str, Callable[[Mapping[str, Any]], tuple[Check, list[str]]]] = {
 def validate_conversation(
     conversation: Mapping[str, Any], threshold: float = QUALITY_THRESHOLD
 ) -> dict[str, Any]:
-    """The spec's ValidationResult for one conversation, as JSON-ready data."""
-    score = quality_score(conversation)
+    """The spec's ValidationResult for one conversation, as JSON-ready data; a model's
+    verdict under "judge" feeds the score and the warnings (review/judge_score.py)."""
+    judge = conversation.get("judge")
+    score = with_judge(quality_score(conversation), judge)
     results = {name: check(conversation) for name, check in CHECKS.items()}
     results["qualityScore"] = quality_check(score, threshold)
     results["edgeCaseRules"] = edge_case_rules(conversation)
@@ -290,6 +304,7 @@ def validate_conversation(
         m for name, (_, found) in results.items() if SEVERITY[name] == WARNING for m in found
     ]
     errors = [m for name, (_, found) in results.items() if SEVERITY[name] == ERROR for m in found]
+    warnings += judge_warnings(judge)
     checks = {name: check for name, (check, _) in results.items()}
     return {
         "passed": not errors and all(check["passed"] for check in checks.values()),

@@ -11,26 +11,82 @@ from typing import Any
 Turn = Mapping[str, Any]
 Check = dict[str, Any]
 
-# A recommending verb not negated just before it ("I can't recommend", "I won't pick").
-_NOT_NEGATED = r"(?<!n[’']t )(?<!not )(?<!never )(?<!if you )(?<!won[’']t )"
-RECOMMENDING = (
-    _NOT_NEGATED + r"\b(?:go with|pick|choose|buy|invest\w* in|put (?:it|them|the [^.!?]{0,30}|"
-    r"your [^.!?]{0,30}|\$[\d,]+) in(?:to)?|switch (?:it |everything )?(?:in)?to|move (?:it |"
-    r"everything )?(?:in)?to|recommend|suggest|I[’']d (?:use|go for|start with)|open (?:an? )?"
-    r"(?:account )?(?:at|with))\b"
-)
-# A mutual-fund ticker: five capitals ending in X (SWTSX, VTSAX); never an ordinary word.
-FUND_TICKER = re.compile(r"\b[A-Z]{4}X\b")
-# A short ticker or a capitalised fund name, close after a recommending verb.
-RECOMMENDED_PRODUCT = re.compile(
-    RECOMMENDING + r"[^.!?;]{0,60}?(?-i:\b(?:(?!(?:IRAs?|ETFs?|HSA|FDIC|IRS|CFP|CPA|APR|APY|LLC"
-    r"|ASAP|USA|RMD|SEP|ACA|HR|FSA|CD)\b)[A-Z]{2,5}\b(?=\)|,|\.|;| fund| ETF| shares| stock|$)"
-    r"|(?:[A-Z][\w.&’'-]*\s){1,5}(?:Fund|Index Fund|ETF|Trust|Portfolio)\b"
-    r"|(?:Vanguard|Fidelity|Schwab|iShares|SPDR|BlackRock|T\. Rowe Price|Ally|Chase|Capital One"
-    r"|Discover|American Express|Amex|Wells Fargo|Robinhood|Betterment|Wealthfront|SoFi|Acorns"
-    r"|Coinbase|Citi|Tesla|Apple|Amazon|Nvidia|Bitcoin|Ethereum|Dogecoin)\b))",
+# A product is recommended when Elena advises it: a provider, a named fund or a ticker in a
+# sentence that advises ("start with", "I'd put ... into", "is a good one"), not one where she
+# declines ("I can't recommend", "instead of") nor one that only echoes the client's own words
+# or account ("your Fidelity 401(k)"). A mutual-fund ticker (five capitals ending in X) is never
+# an ordinary word, so Elena naming one unprompted is a recommendation by itself.
+ADVISING = re.compile(
+    r"\b(?:go with|go for|pick|choose|buy|invest\w* in|put\b[^.!?;]{0,40}?\bin(?:to)?|switch\w*"
+    r"\b[^.!?;]{0,30}?\bto|mov(?:e|ing)\b[^.!?;]{0,30}?\bto|recommend\w*|suggest\w*|start with"
+    r"|use|try|open\w*|sign up|apply for|check out|look (?:at|into)|consider|I[’']d (?:use|go|"
+    r"start|pick|choose)|I like|(?:is|are|[’']s) (?:an? |the )?(?:really |very )?(?:good|great|"
+    r"solid|easy|safe|smart|fine|simple|best|popular|reliable|strong) (?:one|choice|option|pick|"
+    r"place|bet|fit|fund|bank|home|match))\b",
     re.IGNORECASE,
 )
+DECLINING = re.compile(
+    r"\b(?:not|never|no|nor|avoid\w*|instead of|rather than|skip|stay away from|steer clear of"
+    r"|without)\b|n[’']t\b",
+    re.IGNORECASE,
+)
+NEGATION_REACH = 40  # characters before a verb or a name in which a negation declines it
+FUND_TICKER = re.compile(r"\b[A-Z]{4}X\b")
+PRODUCT = re.compile(
+    r"\b(?:[A-Z]{4}X"  # a mutual-fund ticker
+    r"|(?:(?!(?:IRAs?|ETFs?|HSA|FDIC|IRS|CFP|CPA|APR|APY|LLC|ASAP|USA|RMD|SEP|ACA|HR|FSA|CDs?"
+    r"|FTC|FBI|AARP|PDF|COBRA|UTMA|UGMA|FAFSA|SSA|SSI|SSDI|NFCC|HUD|VA|FHA|PMI|ID|OK|TV"
+    r"|ER|IT|US|UK|EU|W|AI)\b)[A-Z]{2,5}(?=\)| shares| stock))"  # a short ticker: "(VTI)"
+    r"|(?:[A-Z][\w.&’'-]*\s){1,5}(?:Fund|Index Fund|ETF|Trust|Portfolio)\b"
+    r"|(?:Vanguard|Fidelity|Schwab|iShares|SPDR|BlackRock|T\. Rowe Price|Ally|Chase|Capital One"
+    r"|Discover|American Express|Amex|Wells Fargo|Bank of America|Goldman Sachs|Synchrony"
+    r"|Citi(?:bank)?|Robinhood|Betterment|Wealthfront|SoFi|Acorns|Stash|Webull|E\*TRADE"
+    r"|Merrill|Edward Jones|Coinbase|Tesla|Apple|Amazon|Nvidia|Bitcoin|Ethereum|Dogecoin"
+    r"|Chime|Varo|Lemonade|Policygenius|State Farm|Allstate|Geico|Progressive|MetLife"
+    r"|Prudential|Northwestern Mutual|New York Life)\b)"
+)
+# A fund named for what it is for is a savings goal, not a product ("your Emergency Fund",
+# a document titled "Building Your First Emergency Fund").
+GOAL_FUND = re.compile(
+    r"\b(?:Emergency|College|Sinking|Rainy[- ]Day|Vacation|Travel|Wedding|Education|Holiday"
+    r"|Opportunity|Car|House|Home|Down[- ]Payment|Freedom|Fun|Buffer|Slush|Savings|Baby"
+    r"|Medical|Moving|Gift|Repair|Maintenance|Christmas) Fund$"
+)
+OWNED = re.compile(r"\b(?:your|his|her|Luis[’']s|Priya[’']s)\s+$", re.IGNORECASE)
+SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+")
+
+# Advice from Elena that would harm the client or break the law, whatever the tier: the
+# client's words and what she quotes from a document are not her advice, and a clause that
+# declines it ("I can't help you hide it") is none.
+HARMFUL_ADVICE: dict[str, re.Pattern[str]] = {
+    "advises leaving income off the tax return": re.compile(
+        r"\bleave (?:it|them|that|those|(?:the|some|your) [\w’' -]{1,25}?) (?:off|out)"
+        r"(?: (?:of )?(?:the|your) (?:return|taxes|tax return|books))?(?=[\s;,.!?]|$)"
+        r"(?![^.!?;]{0,12}\b(?:screen|mind|list|calendar|plan)\b)"
+        r"|\b(?:IRS|government|tax office) (?:has nothing to match|can[’']t (?:see|track|match"
+        r"|trace|find)|won[’']t (?:know|notice|find out|see|catch))"
+        r"|\b(?:under-?report|hide|hiding|skip reporting) (?:the |your |some |that )?(?:cash "
+        r")?(?:income|earnings|tips|cash)\b"
+        r"|\b(?:keep|pay|paid|paying|take|taking) (?:it |them |him |her |that )?(?:off the books"
+        r"|under the table)",
+        re.IGNORECASE,
+    ),
+    "advises lying on an application": re.compile(
+        r"\b(?:lie|fib|fudge|inflate|pad|overstate|understate) (?:a (?:little|bit) )?(?:about|on)"
+        r" (?:your|the) (?:income|application|form|numbers|assets|salary)\b",
+        re.IGNORECASE,
+    ),
+    "advises a reckless bet with needed money": re.compile(
+        r"\b(?:cash out|drain|empty|raid) (?:your|the) (?:401\(k\)|401k|IRA|retirement|emergency "
+        r"fund|savings)[^.!?]{0,40}\b(?:crypto\w*|bitcoin|a single stock|options|bet\w*|gambl\w*"
+        r"|lottery|casino)\b"
+        r"|\b(?:take out|get|grab) (?:a |another )?payday loan\b"
+        r"|\bput (?:it all|everything|all of it|your (?:savings|emergency fund|rent money))"
+        r"[^.!?]{0,20}\b(?:in|into|on) (?:crypto\w*|bitcoin|one stock|a single stock|options)\b",
+        re.IGNORECASE,
+    ),
+}
+
 
 ROLE_BREAKS: dict[str, re.Pattern[str]] = {
     "AI disclaimer": re.compile(
@@ -58,9 +114,33 @@ OWN_NAMES = (
         r"|, (?:a|your) |, by the way\b|[.!]\s*$|\. (?:I|It)\b)"
     ),
     re.compile(r"(?:^|\n)\s*[-—–]\s*([A-Z][a-z]+)\s*$"),
+    # A signature: a name under a closing ("Warmly,\nDana Whitfield") or with letters after it
+    # ("Dana Whitfield, CFP").
+    re.compile(
+        r"(?:^|\n)\s*(?:Warmly|Best|Best wishes|All the best|Sincerely|Regards|Kind regards"
+        r"|Warm regards|Cheers|Talk soon|Take care|With care),?[ \t]*\n\s*(?:[-—–]\s*)?"
+        r"([A-Z][a-z]+)\b"
+    ),
+    re.compile(
+        r"(?:^|\n)\s*(?:[-—–]\s*)?([A-Z][a-z]+)(?: [A-Z]\.)?(?: [A-Z][a-z’'-]+){0,2}"
+        r", (?:CFP|CFA|CPA|ChFC|CLU|RICP|EA|PhD|MBA)\b"
+    ),
 )
 CONSULTANT = "Elena"
 WORD = re.compile(r"[\w’'$%-]+")
+
+
+def _turns(conversation: Mapping[str, Any]) -> list[tuple[int, Turn]]:
+    turns = conversation.get("turns")
+    turns = turns if isinstance(turns, list) else []
+    return [
+        (number, turn if isinstance(turn, Mapping) else {})
+        for number, turn in enumerate(turns, start=1)
+    ]
+
+
+def _said(turn: Turn, key: str) -> str:
+    return str(turn.get(key) or "")
 
 
 def _replies(conversation: Mapping[str, Any]) -> list[tuple[int, str]]:
@@ -77,18 +157,44 @@ def _check(passed: bool, reason: str, **figures: Any) -> Check:
 
 
 def product_recommendation(conversation: Mapping[str, Any]) -> tuple[Check, list[str]]:
-    """Elena names a fund, ticker or specific product for the client. General talk of index
-    funds or target-date funds names no product and is fine."""
-    found = [
-        f"turn {number}: {match.group(0).strip()!r}"
-        for number, text in _replies(conversation)
-        for match in [FUND_TICKER.search(text) or RECOMMENDED_PRODUCT.search(text)]
-        if match
-    ]
+    """Elena advises a fund, ticker, provider or specific product for the client. General talk
+    of index funds or target-date funds names no product and is fine; so is declining to pick
+    one, or a name only the client brought up that Elena does not advise."""
+    named_by_client: set[str] = set()
+    found = []
+    for number, turn in _turns(conversation):
+        named_by_client |= {m.group(0) for m in PRODUCT.finditer(_said(turn, "user_input"))}
+        found += [
+            f"turn {number}: {sentence.strip()!r}"
+            for sentence in SENTENCE.split(_said(turn, "assistant_response"))
+            if recommends(sentence, named_by_client)
+        ]
     passed = not found
     reason = "no specific product recommended" if passed else "; ".join(found)
     messages = [f"Specific product recommended: {item}" for item in found]
     return _check(passed, reason, found=found), messages
+
+
+def recommends(sentence: str, named_by_client: set[str]) -> bool:
+    """The sentence names a product Elena advises: not declined, not the client's own account,
+    and advised in so many words unless it is a fund ticker the client never named."""
+    advised = any(not _declined(sentence, cue.start()) for cue in ADVISING.finditer(sentence))
+    for product in PRODUCT.finditer(sentence):
+        before = sentence[: product.start()]
+        if _declined(sentence, product.start()) or OWNED.search(before):
+            continue
+        if GOAL_FUND.search(product.group(0)):
+            continue
+        unprompted_ticker = FUND_TICKER.fullmatch(product.group(0)) and (
+            product.group(0) not in named_by_client
+        )
+        if advised or unprompted_ticker:
+            return True
+    return False
+
+
+def _declined(sentence: str, at: int) -> bool:
+    return bool(DECLINING.search(sentence, max(0, at - NEGATION_REACH), at))
 
 
 def role_break(conversation: Mapping[str, Any]) -> tuple[Check, list[str]]:
@@ -109,12 +215,29 @@ def role_break(conversation: Mapping[str, Any]) -> tuple[Check, list[str]]:
 
 
 def empty_replies(conversation: Mapping[str, Any]) -> tuple[Check, list[str]]:
-    """Replies from Elena that are empty or a single word ("Sure.")."""
+    """Replies from Elena that are empty or a single word ("Sure."), and client messages with
+    no words at all (a client may answer "Yes."; a turn needs them to say something)."""
     short = [
         f"turn {number}: {text.strip()!r}"
         for number, text in _replies(conversation)
         if len(WORD.findall(text)) <= 1
     ]
+    short += [
+        f"turn {number} (client): {text.strip()!r}"
+        for number, turn in _turns(conversation)
+        if not WORD.findall(text := _said(turn, "user_input"))
+    ]
     passed = not short
     reason = "every reply says something" if passed else "; ".join(short)
     return _check(passed, reason, found=short), [f"Empty reply: {item}" for item in short]
+
+
+def harmful_advice(text: str) -> list[tuple[str, str]]:
+    """(kind, words) for each piece of harmful advice in one of Elena's replies, unless the
+    clause declines it."""
+    return [
+        (kind, found.group(0))
+        for kind, pattern in HARMFUL_ADVICE.items()
+        for found in pattern.finditer(text)
+        if not _declined(text, found.start())
+    ]

@@ -1,17 +1,22 @@
 """The client's facts as the conversation states them, against the persona and earlier turns.
 
 A name, age, partner, number of children or income counts only where the wording establishes
-it: the client naming themselves ("my name is", "I'm Marcus here", a sign-off "- Jennifer"),
-their present age ("I'm 36", not "until I'm 75" or "retire at 67"), a named partner, a count of
-children, a yearly income. Capitalised sentence openers ("Exactly,", "Fourth,") are never names.
+it as true now (review.statements): the client naming themselves ("my name is", "David here",
+"call me Mike", a sign-off "- Jennifer"), their present age ("I'm 36", "I just turned forty",
+"I'm in my fifties", "I'll be 40 in March", "being 39"; not "until I'm 75" or "retire at
+67"), a partner named or said to be there or not ("my husband Carlos", "Mark and I have been
+married", "my wife" with no partner in the story, "I'm divorced", "a single mom"),
+and what Elena says of them. Children and income are in review.fact_figures. Capitalised
+sentence openers ("Exactly,", "Fourth,") are never names.
 """
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
-Turn = Mapping[str, Any]
+from review.fact_figures import income_changes, kids_changes
+from review.statements import Turn, said, stated, story
+
 Check = dict[str, Any]
 
 NAME = r"([A-Z][a-z]+(?:-[A-Z][a-z]+)?)"
@@ -23,6 +28,13 @@ SELF_NAMES = (
         rf"^\W*(?:Hi|Hello|Hey)\b[^.!?\n]{{0,25}}[,.!]\s*(?:I[’']m|I am|[Ii]t[’']s) {NAME}\b"
     ),
     re.compile(rf"(?:^|\n)\s*[-—–]\s*{NAME}\s*$"),
+    re.compile(rf"^\W*{NAME} here(?=\s*(?:[,.!:;—–-]|$))"),  # "Mike here," not "So here's"
+    re.compile(rf"\b[Cc]all me {NAME}\b"),
+    re.compile(rf"(?:Thanks|Thank you|Cheers|Best)[^\n]{{0,40}}\n\s*[-—–]?\s*{NAME}\s*$"),
+    re.compile(
+        rf"^\W*(?:(?:Hi|Hello|Hey),? )?(?:[Tt]his is|[Ii]t[’']s|I[’']m) {NAME}"
+        r"(?=[,.!]| by the way| from| again| here)"
+    ),
 )
 # Elena addresses the client: a greeting or thanks with a name, or a name closing a clause.
 ADDRESSES = (
@@ -37,44 +49,95 @@ CALENDAR = frozenset(
         " May June July August September October November December",
     )
 )
-# A present age: "I'm 36", "I am 42 years old", "as a 31-year-old"; not a future or target age.
-_NOT_FUTURE = r"(?<!until )(?<!when )(?<!before )(?<!once )(?<!till )(?<!by )(?<!if )(?<!after )"
+# Words that open a sentence or a clause and are nobody's name ("So here's", "Okay, thanks").
+OPENERS = frozenset(
+    re.findall(
+        r"\w+",
+        "So Now Well Okay Ok Right Yes Yeah No Just Also And But Then Here There Still Anyway"
+        " Honestly Actually Exactly Sure Thanks Hi Hello Hey Sorry Alright Fine Great Good Look"
+        " Listen Basically Really Truly Seriously Again Today Tonight Everyone Everybody",
+    )
+)
+CONSULTANT = "Elena"
+TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70}
+UNITS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
+UNITS |= {"eight": 8, "nine": 9}
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_AGE = rf"(?P<age>\d{{2}}|(?:{'|'.join(TENS)})(?:[- ](?:{'|'.join(UNITS)}))?)"
+# A present age: "I'm 36", "I am forty-two", "I just turned 40", "as a 31-year-old".
 AGES = (
     re.compile(
-        _NOT_FUTURE + r"\bI(?:[’']m| am) (?:a |only |just |now )?(\d{2})"
-        r"(?:[- ]years?[- ]old\b|(?=[.,;!?)]| and\b| now\b| with\b))"
+        rf"\bI(?:[’']m| am) (?:a |only |just |now )?{_AGE}"
+        r"(?:[- ]years?[- ]old\b|(?=[.,;!?)]| and\b| now\b| with\b| myself\b))",
+        re.IGNORECASE,
     ),
+    re.compile(rf"\bI (?:just |recently )?turned {_AGE}\b", re.IGNORECASE),
+    re.compile(rf"\bas an? {_AGE}[- ]year[- ]old\b", re.IGNORECASE),
+    # An age a birthday away: "I'll be 40 in March", "I turn 37 next month".
+    re.compile(
+        rf"\b(?:I[’']ll be|I will be|I turn|I[’']m turning|I am turning) {_AGE},? "
+        rf"(?:in (?:{_MONTHS}|the (?:spring|summer|fall|autumn|winter)"
+        r"|a (?:few )?(?:weeks?|months?)|two (?:weeks|months))"
+        r"|next (?:week|month|year|spring|summer|fall|autumn|winter)"
+        r"|this (?:year|month|spring|summer|fall|autumn|winter)|soon)\b",
+        re.IGNORECASE,
+    ),
+    # "Being 39 with $1,800 saved": the age they are, not one they reach.
+    re.compile(rf"\b[Bb]eing {_AGE}\b(?![- ]?(?:%|percent|years? (?:from|away|in|until)))"),
 )
-COUNTS = {"no": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
-KIDS = re.compile(
-    r"\b(?:my|our|I have|we have|I[’']ve got|we[’']ve got|with) (no|one|two|three|four|five|six"
-    r"|\d) (?:kids|children|child|daughters|sons)\b",
+# Elena's words about the client's age: "you're 45", "at 45, you have".
+YOUR_AGES = (
+    re.compile(
+        rf"\byou(?:[’']re| are) (?:only |just |now )?{_AGE}"
+        r"(?:[- ]years?[- ]old\b|(?=[.,;!?)]| and\b| now\b| with\b))",
+        re.IGNORECASE,
+    ),
+    re.compile(rf"\b[Aa]t {_AGE},? you(?:[’']re| are| have| still)\b"),
+)
+DECADES = {"twenties": 20, "thirties": 30, "forties": 40, "fifties": 50, "sixties": 60}
+DECADE = re.compile(
+    rf"\bI(?:[’']m| am) in my (?:early |mid |mid-|late )?(?P<decade>{'|'.join(DECADES)})\b",
     re.IGNORECASE,
 )
 PARTNER_WORDS = r"(?:husband|wife|spouse|partner|fianc[ée]e?|boyfriend|girlfriend)"
-PARTNER = re.compile(rf"\b[Mm]y {PARTNER_WORDS},? {NAME}\b")
-STORY_PARTNER = re.compile(rf"\b(?:married to|engaged to|{PARTNER_WORDS},?) {NAME}\b")
-# A yearly income the client states: "I make $98K", "we bring in about $168,000 a year".
-INCOME = re.compile(
-    r"\b(I|[Ww]e)(?: both)? (?:make|earn|bring in|gross)(?: about| around| roughly)? \$\s?"
-    r"(\d[\d,]*(?:\.\d+)?)(?![\d,.]\d)\s?([kK]\b)?(?! ?(?:a|per|/|an|every) ?(?:month|week"
-    r"|paycheck|hour|mo\b|yr\b))",
+_WED = r"(?:have been |are |were |got |just got )(?:married|engaged)\b"
+PARTNERS = (
+    re.compile(rf"\b[Mm]y {PARTNER_WORDS},? {NAME}\b"),
+    # "Mark and I have been married fifteen years", "I'm engaged to Sarah".
+    re.compile(rf"\b{NAME} and I {_WED}"),
+    re.compile(rf"\bI(?:[’']m| am| got) (?:married|engaged) to {NAME}\b"),
 )
-INCOME_TOLERANCE = 0.2  # a rounded or remembered figure; a raise since the persona was written
-
-
-def _said(turn: Turn, key: str) -> str:
-    return str(turn.get(key) or "") if isinstance(turn, Mapping) else ""
+YOUR_PARTNERS = (
+    re.compile(rf"\b[Yy]our {PARTNER_WORDS},? {NAME}\b"),
+    re.compile(rf"\b[Yy]ou and {NAME} {_WED}"),
+    re.compile(rf"\b[Yy]ou(?:[’']re| are) (?:married|engaged) to {NAME}\b"),
+)
+STORY_PARTNER = re.compile(rf"\b(?:married to|engaged to|{PARTNER_WORDS},?) {NAME}\b")
+# A partner of their own, for a client whose story has none: "my wife", not "my ex-wife".
+_NOT_EX = r"(?<!ex-)(?<!ex )(?<!late )(?<!former )(?<!future )"
+_PARTNER_NOUN = rf"(?P<partner>{PARTNER_WORDS})\b(?![- ](?:to be|at work|in crime))"
+ANY_PARTNER = re.compile(rf"{_NOT_EX}\b(?:[Mm]y|[Oo]ur) {_PARTNER_NOUN}")
+YOUR_ANY_PARTNER = re.compile(rf"{_NOT_EX}\b[Yy]our {_PARTNER_NOUN}")
+STATUS = re.compile(
+    r"\b(?:I[’']m|I am|[Ww]e[’']re|[Ww]e are|[Ww]e[’']ve been|I[’']ve been) (?:now |still "
+    r"|newly |happily )?(?P<status>single|divorced|widowed|married|engaged|separated)\b"
+    r"(?! to (?:my|the) (?:job|work))"
+)
+# "Being a single mom", "as a single dad", "I'm a single parent".
+SINGLE_PARENT = re.compile(
+    r"\b(?:I[’']m|I am|[Bb]eing|[Aa]s) a (?P<status>single) (?:mom|mother|dad|father|parent)\b"
+)
+# A single client may also be divorced, widowed or separated; no other status is another's.
+SINGLE_FITS = frozenset({"single", "divorced", "widowed", "separated"})
+# The partner word each status allows: an engaged client has a fiancé(e), a married one a
+# spouse; boyfriend, girlfriend and partner fit either.
+SPOUSE = re.compile(r"husband|wife|spouse", re.IGNORECASE)
+BETROTHED = re.compile(r"fianc[ée]e?", re.IGNORECASE)
+STATUSES = ("single", "divorced", "widowed", "married", "engaged", "separated")
 
 
 def _numbered(turns: list[Turn], key: str) -> list[tuple[int, str]]:
-    return [(number, _said(turn, key)) for number, turn in enumerate(turns, start=1)]
-
-
-def story(persona: Mapping[str, Any]) -> str:
-    return " ".join(
-        [str(persona.get("description") or ""), json.dumps(persona.get("demographics") or {})]
-    )
+    return [(number, said(turn, key)) for number, turn in enumerate(turns, start=1)]
 
 
 def known_names(persona: Mapping[str, Any]) -> set[str]:
@@ -84,14 +147,14 @@ def known_names(persona: Mapping[str, Any]) -> set[str]:
 
 
 def names(patterns: tuple[re.Pattern[str], ...], text: str) -> set[str]:
-    return {name for pattern in patterns for name in pattern.findall(text)} - CALENDAR
+    return {name for pattern in patterns for name in pattern.findall(text)} - CALENDAR - OPENERS
 
 
 def self_name_changes(persona: Mapping[str, Any], turns: list[Turn]) -> list[str]:
     first = (str(persona.get("name") or "").split() or [""])[0]
     if not first:
         return []
-    known = known_names(persona)
+    known = known_names(persona) | {CONSULTANT}  # "Thanks,\nElena" signs to her
     return [
         f"turn {number}: the client calls themselves {name}, not {first}"
         for number, text in _numbered(turns, "user_input")
@@ -104,7 +167,7 @@ def address_changes(persona: Mapping[str, Any], turns: list[Turn]) -> list[str]:
     first = (str(persona.get("name") or "").split() or [""])[0]
     if not first:
         return []
-    known = known_names(persona) | {"Elena"}
+    known = known_names(persona) | {CONSULTANT}
     return [
         f"turn {number}: Elena calls the client {name}, not {first}"
         for number, text in _numbered(turns, "assistant_response")
@@ -113,68 +176,73 @@ def address_changes(persona: Mapping[str, Any], turns: list[Turn]) -> list[str]:
 
 
 def age_changes(persona: Mapping[str, Any], turns: list[Turn]) -> list[str]:
+    """A present age (or decade) the client gives that is not the persona's."""
     age = (persona.get("demographics") or {}).get("age")
     if not isinstance(age, int):
         return []
-    return [
-        f"turn {number}: the client says they are {said}, the persona is {age}"
-        for number, text in _numbered(turns, "user_input")
-        for pattern in AGES
-        for said in pattern.findall(text)
-        if abs(int(said) - age) > 1  # a birthday may have passed
+    changes = [
+        f"turn {number}: the client says they are {years}, the persona is {age}"
+        for number, found in stated(turns, AGES, YOUR_AGES)
+        if abs((years := _years(found.group("age"))) - age) > 1  # a birthday may have passed
     ]
-
-
-def kids_changes(persona: Mapping[str, Any], turns: list[Turn]) -> list[str]:
-    """A count of children that differs from the persona's dependents or an earlier count."""
-    dependents = (persona.get("demographics") or {}).get("dependents")
-    expected = dependents if isinstance(dependents, int) else None
-    changes = []
-    for number, text in _numbered(turns, "user_input"):
-        for said in KIDS.findall(text):
-            count = int(said) if said.isdigit() else COUNTS[said.lower()]
-            if expected is None:
-                expected = count
-            elif count != expected and (count == 0 or count > expected):
-                changes.append(f"turn {number}: the client has {said} children, not {expected}")
+    for number, found in stated(turns, (DECADE,)):
+        decade = DECADES[found.group("decade").lower()]
+        if not decade <= age < decade + 10:
+            changes.append(f"turn {number}: the client is in their {decade}s, the persona is {age}")
     return changes
+
+
+def _years(said_age: str) -> int:
+    if said_age.isdigit():
+        return int(said_age)
+    tens, _, units = said_age.lower().replace(" ", "-").partition("-")
+    return TENS[tens] + UNITS.get(units, 0)
 
 
 def partner_changes(persona: Mapping[str, Any], turns: list[Turn]) -> list[str]:
-    """A named partner other than the persona's (or the first one the client named)."""
+    """A named partner other than the persona's (or the first one named), a partner for a
+    client whose story has none, or a marital status that is not theirs."""
     partner = next(iter(STORY_PARTNER.findall(story(persona))), None)
     changes = []
-    for number, text in _numbered(turns, "user_input"):
-        for name in PARTNER.findall(text):
-            if partner and name != partner:
-                changes.append(f"turn {number}: the client's partner is {name}, not {partner}")
-            partner = partner or name
+    for number, found in stated(turns, PARTNERS, YOUR_PARTNERS):
+        name = found.group(1)
+        if name in OPENERS or name in CALENDAR:
+            continue
+        if partner and name != partner:
+            changes.append(f"turn {number}: the client's partner is {name}, not {partner}")
+        partner = partner or name
+    status = _status(persona)
+    changes += [
+        f"turn {number}: the client has {found.group(0)!r}, the persona is {status}"
+        for number, found in stated(turns, (ANY_PARTNER,), (YOUR_ANY_PARTNER,))
+        if status and not _fits(found.group("partner"), status, partner)
+    ]
+    changes += [
+        f"turn {number}: the client says they are {said_status}, the persona is {status}"
+        for number, found in stated(turns, (STATUS, SINGLE_PARENT))
+        if status and not _same_status(said_status := found.group("status").lower(), status)
+    ]
     return changes
 
 
-def income_changes(persona: Mapping[str, Any], turns: list[Turn]) -> list[str]:
-    """A yearly income that differs by more than INCOME_TOLERANCE from the persona's household
-    income ("we") or from one the client stated earlier in the same words ("I" or "we")."""
-    stated: dict[str, float] = {}
-    household = (persona.get("finances") or {}).get("annual_income")
-    if isinstance(household, int | float) and not isinstance(household, bool):
-        stated["we"] = float(household)
-        if not STORY_PARTNER.search(story(persona)):
-            stated["i"] = float(household)  # one earner: their income is the household's
-    changes = []
-    for number, text in _numbered(turns, "user_input"):
-        for who, amount, thousands in INCOME.findall(text):
-            value = float(amount.replace(",", "")) * (1000 if thousands else 1)
-            if value < 1000:
-                continue  # "I make $40 an hour" and the like are not yearly figures
-            key = who.lower()
-            if key in stated and abs(value - stated[key]) > INCOME_TOLERANCE * stated[key]:
-                changes.append(
-                    f"turn {number}: the client says {who} make ${value:,.0f}, "
-                    f"not ${stated[key]:,.0f}"
-                )
-            stated.setdefault(key, value)
-    return changes
+def _same_status(said: str, status: str) -> bool:
+    return said == status or (said == "single" and status in SINGLE_FITS)
+
+
+def _fits(word: str, status: str, partner: str | None) -> bool:
+    """A partner word the persona's status allows."""
+    if status in ("single", "divorced", "widowed", "separated"):
+        return bool(partner)
+    if status == "engaged":
+        return not SPOUSE.fullmatch(word)
+    return not BETROTHED.fullmatch(word)  # married
+
+
+def _status(persona: Mapping[str, Any]) -> str | None:
+    """The persona's marital status, from the first status word of their household."""
+    household = str((persona.get("demographics") or {}).get("household") or "").lower()
+    found = re.search(rf"\b({'|'.join(STATUSES)})\b", household)
+    return found.group(1) if found else None
 
 
 def fact_changes(conversation: Mapping[str, Any]) -> tuple[Check, list[str]]:

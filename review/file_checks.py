@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from eidataset.models import EdgeCase, EmotionalArc, Persona, TrainingTopic
+from eidataset.models import Scaffolding as ScaffoldingRow
 from generation.models import Conversation, Tier
 from review.validation import verdict
 
@@ -40,7 +41,7 @@ class FileConversation:
 class Scaffolding:
     """The rows the file's keys name, each looked up once."""
 
-    MODELS: dict[str, tuple[type, str]] = {
+    MODELS: dict[str, tuple[type[ScaffoldingRow], str]] = {
         "persona_key": (Persona, "persona"),
         "arc_key": (EmotionalArc, "emotional arc"),
         "topic_key": (TrainingTopic, "training topic"),

@@ -1,18 +1,25 @@
 """The reviewer's checklist form, and the admin's forms for drawing and assigning samples."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
 
 from eidataset.roles import REVIEWERS
 from generation.models import BatchJob
 from review import sampling
-from review.checklist import CHECKLIST
+from review.checklist import CHECKLIST, REJECTED, verdict
 from review.models import Review, ReviewSample
-from review.verdicts import ReviewError, record_review, reviewable
+from review.verdicts import ReviewError, record_review, regenerates, reviewable
+
+
+def set_queryset(field: forms.Field, queryset: QuerySet) -> None:
+    """Give a model choice field (a form's own copy) its choices when the form is made."""
+    assert isinstance(field, forms.ModelChoiceField)  # ModelMultipleChoiceField is one too
+    field.queryset = queryset
 
 
 def field_name(category: str, item: str) -> str:
@@ -20,9 +27,16 @@ def field_name(category: str, item: str) -> str:
 
 
 class ChecklistForm(forms.Form):
-    """The spec's five categories of four checkboxes, plus notes; saving records the verdict."""
+    """The spec's five categories of four checkboxes, plus notes; saving records the verdict.
 
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    A rejection that would queue a (paid) regeneration must be confirmed: without
+    ``confirm_rejection`` the form refuses it and saves nothing.
+    """
+
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    confirm_rejection = forms.BooleanField(
+        required=False, label="Yes, reject it: the conversation is written again (a paid call)"
+    )
 
     def __init__(self, *args: Any, review: Review, **kwargs: Any) -> None:
         self.review = review
@@ -43,11 +57,24 @@ class ChecklistForm(forms.Form):
         for category, title, items in CHECKLIST:
             yield category, title, [self[field_name(category, item)] for item, _ in items]
 
+    @property
+    def regenerates(self) -> bool:
+        """Whether a rejection saved now would queue a regeneration (none is queued yet)."""
+        return regenerates(self.review)
+
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if not reviewable(self.review):
             raise forms.ValidationError(
                 "This conversation is being regenerated; review it once it is written."
+            )
+        rejecting = verdict(self.checklist()) == REJECTED
+        if rejecting and self.regenerates and not cleaned.get("confirm_rejection"):
+            self.add_error(
+                "confirm_rejection",
+                "3 or fewer categories pass, so this rejects the conversation and pays for it "
+                "to be written again. Tick to confirm, or change the checklist.",
             )
         return cleaned
 
@@ -92,19 +119,25 @@ class DrawSampleForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["reviewers"].queryset = reviewer_choices()
+        set_queryset(self.fields["reviewers"], reviewer_choices())
         self.fields["fraction"].initial = settings.REVIEW_SAMPLE_FRACTION
-        self.fields["batch_job"].queryset = BatchJob.objects.order_by("-created_at")
+        set_queryset(self.fields["batch_job"], BatchJob.objects.order_by("-created_at"))
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         job = cleaned.get("batch_job")
-        checks = {
+
+        def check_job() -> None:
+            if job:
+                sampling.check_no_open_sample(job, bool(cleaned.get("force")))
+
+        checks: dict[str, Callable[[], object]] = {
             "fraction": lambda: sampling.check_fraction(cleaned.get("fraction")),
             "overlap": lambda: sampling.check_overlap(
                 cleaned.get("overlap") or 0, list(cleaned.get("reviewers") or ())
             ),
-            "batch_job": lambda: job and sampling.check_no_open_sample(job, cleaned.get("force")),
+            "batch_job": check_job,
         }
         for field, check in checks.items():
             if field in cleaned:
@@ -136,4 +169,4 @@ class AssignReviewerForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["reviewer"].queryset = reviewer_choices()
+        set_queryset(self.fields["reviewer"], reviewer_choices())

@@ -9,7 +9,8 @@ from django.conf import settings
 from django.db import models
 
 from generation.models import BatchJob, Conversation
-from review.checklist import VERDICTS
+from review.checklist import CHECKLIST, VERDICTS
+from review.querysets import ReviewQuerySet
 
 
 class ReviewSample(models.Model):
@@ -78,6 +79,8 @@ class Review(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ReviewQuerySet.as_manager()
 
     class Meta:
         db_table = "reviews"
@@ -153,3 +156,114 @@ class QualityReportSnapshot(models.Model):
     @property
     def report(self) -> dict[str, Any] | None:
         return json.loads(self.report_json) if self.report_json else None
+
+
+class JudgeVerdict(models.Model):
+    """The judge's verdict on one conversation (review/judging.py), and the claim on its call.
+
+    The row is created pending when the conversation is stored; a worker claims it with a
+    conditional UPDATE (pending -> judging, with a lease and the attempt count in the WHERE)
+    before paying for the call, and stores the verdict, its usage and cost, releasing the
+    claim in the same UPDATE. `checklist` is {category: {item: {passed, quote, reason}}};
+    `defects` is {kind: {flagged, evidence}} (review/judge_prompt.py). A heuristic verdict
+    (the offline emulator's) is shown but never counts in the quality score.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        JUDGING = "judging"
+        DONE = "done"
+        FAILED = "failed"
+        SKIPPED = "skipped"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    conversation = models.OneToOneField(
+        Conversation, on_delete=models.CASCADE, related_name="judge_verdict"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    lease_owner = models.CharField(max_length=120, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True, help_text="Queued for a worker.")
+    estimate = models.DecimalField(
+        max_digits=12, decimal_places=6, default=0, help_text="The call's expected cost."
+    )
+    model = models.CharField(max_length=80, blank=True)
+    source = models.CharField(max_length=40, blank=True, help_text="claude or offline_emulator")
+    heuristic = models.BooleanField(
+        default=False, help_text="Written by the offline emulator's heuristics, not a model."
+    )
+    checklist = models.JSONField(default=dict, blank=True)
+    defects = models.JSONField(default=dict, blank=True)
+    summary = models.TextField(blank=True)
+    input_tokens = models.PositiveIntegerField(default=0)
+    output_tokens = models.PositiveIntegerField(default=0)
+    cache_write_tokens = models.PositiveIntegerField(default=0)
+    cache_read_tokens = models.PositiveIntegerField(default=0)
+    cost = models.DecimalField(max_digits=12, decimal_places=6, default=0)
+    request_id = models.CharField(max_length=120, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    judged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "judge_verdicts"
+        indexes = [models.Index(fields=["status", "lease_expires_at"], name="judge_claims")]
+
+    def __str__(self) -> str:
+        return f"Judge of {self.conversation_id} ({self.status})"
+
+    @classmethod
+    def shown_after(cls, review: Review) -> "JudgeVerdict | None":
+        """The verdict a reviewer may see on their review page: only once their review is
+        saved, so that it cannot anchor their own reading, and only a stored one."""
+        if review.status != Review.Status.DONE:
+            return None
+        return cls.objects.filter(
+            conversation_id=review.conversation_id, status=cls.Status.DONE
+        ).first()
+
+    @property
+    def counts(self) -> bool:
+        """Whether the verdict feeds the quality score: a model's, stored."""
+        return self.status == self.Status.DONE and not self.heuristic
+
+    def items_passed(self) -> int:
+        return sum(
+            bool(item.get("passed")) for items in self.checklist.values() for item in items.values()
+        )
+
+    def categories_passed(self) -> list[str]:
+        """The checklist categories whose four items the judge passed, in the spec's order."""
+        return [
+            category
+            for category, items in self.checklist.items()
+            if items and all(item.get("passed") for item in items.values())
+        ]
+
+    def checklist_rows(self) -> list[tuple[str, list[dict[str, Any]]]]:
+        """(category label, [{label, passed, quote, reason}]) in the spec's order, to show."""
+        return [
+            (
+                label,
+                [
+                    {"label": text, **(self.checklist.get(category) or {}).get(item, {})}
+                    for item, text in items
+                ],
+            )
+            for category, label, items in CHECKLIST
+        ]
+
+    def flagged_rows(self) -> list[tuple[str, str]]:
+        """(what the defect is, the judge's evidence) for each defect it flagged."""
+        from review.judge_prompt import DEFECTS
+
+        return [(DEFECTS.get(kind, kind), evidence) for kind, evidence in self.flagged().items()]
+
+    def flagged(self) -> dict[str, str]:
+        """{defect kind: evidence} for the kinds the judge flagged."""
+        return {
+            kind: str(found.get("evidence") or "")
+            for kind, found in self.defects.items()
+            if found.get("flagged")
+        }

@@ -4,6 +4,7 @@ blocking issues first, then advice; "ready" only when nothing blocks."""
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from eidataset.labels import label
 from review.diversity import concerns
 
 if TYPE_CHECKING:  # review.report imports this module to build the report
@@ -12,11 +13,51 @@ if TYPE_CHECKING:  # review.report imports this module to build the report
 LOW_KAPPA = 0.4  # Landis and Koch: below 0.41 agreement is at best "fair"
 
 
+NOTHING_TO_RELEASE = "No completed conversations: generate a batch before building a release"
+
+
 def recommendations(report: Mapping[str, Any], tally: "Tally") -> list[str]:
     """What the figures call for, most blocking first; 'ready' only when nothing blocks."""
     total = report["dataset"]["total_conversations"]
     if not total:
-        return ["No completed conversations: generate a batch before building a release"]
+        return [NOTHING_TO_RELEASE]
+    blocking, advice = assess(report, tally)
+    return [readiness(blocking, total), *blocking, *advice]
+
+
+def blocking_issues(report: Mapping[str, Any], tally: "Tally") -> list[str]:
+    """Each issue that keeps the dataset from being ready, by name (empty when it is ready)."""
+    if not report["dataset"]["total_conversations"]:
+        return [NOTHING_TO_RELEASE]
+    return assess(report, tally)[0]
+
+
+def readiness(blocking: list[str], total: int) -> str:
+    if not blocking:
+        return f"Dataset ready for LoRA training: {total} conversations pass the blocking checks"
+    issues = "1 blocking issue" if len(blocking) == 1 else f"{len(blocking)} blocking issues"
+    return f"Not ready for LoRA training: {issues} ({'; '.join(blocking)})"
+
+
+def judge_advice(figures: Mapping[str, Any]) -> list[str]:
+    """Where the judge agrees little with the reviewers: its verdicts there need a look."""
+    low = {
+        category: found["cohen_kappa"]
+        for category, found in (figures.get("categories") or {}).items()
+        if found.get("cohen_kappa") is not None and found["cohen_kappa"] < LOW_KAPPA
+    }
+    if not low:
+        return []
+    listed = ", ".join(f"{label(category)} ({kappa})" for category, kappa in low.items())
+    return [
+        f"The judge agrees little with the reviewers on {listed} (Cohen's kappa): read its "
+        "verdicts there before relying on them"
+    ]
+
+
+def assess(report: Mapping[str, Any], tally: "Tally") -> tuple[list[str], list[str]]:
+    """(blocking issues, advice) the report's figures call for."""
+    total = report["dataset"]["total_conversations"]
     automated, review = report["automated_validation"], report["manual_review"]
     checks = automated["checks"]
     blocking, advice = [], []
@@ -49,6 +90,7 @@ def recommendations(report: Mapping[str, Any], tally: "Tally") -> list[str]:
     kappa = review["agreement"]["cohen_kappa"]
     if kappa is not None and kappa < LOW_KAPPA:
         advice.append(f"Reviewer agreement is low (Cohen's kappa {kappa}): calibrate reviewers")
+    advice += judge_advice(review.get("judge_agreement") or {})
     low = checks["qualityScore"]["warnings"]
     if low:
         advice.append(
@@ -67,19 +109,15 @@ def recommendations(report: Mapping[str, Any], tally: "Tally") -> list[str]:
         arc for arc, n in report["quality_metrics"]["emotional_arc_coverage"].items() if not n
     ]
     if missing:
-        advice.append(f"No conversation covers arc(s) {', '.join(missing)}: plan some")
+        names = ", ".join(label(arc) for arc in missing)
+        advice.append(f"No conversation covers arc(s) {names}: plan some")
     emulated = tally.sources.get("offline_emulator", 0)
     if emulated:
         advice.append(
             f"{emulated} of {total} conversation(s) come from the offline emulator, not Claude: "
             "fine for testing the pipeline, not for training a model"
         )
-    verdict = (
-        f"Not ready for LoRA training: {len(blocking)} blocking issue(s)"
-        if blocking
-        else f"Dataset ready for LoRA training: {total} conversations pass the blocking checks"
-    )
-    return [verdict, *blocking, *advice]
+    return blocking, advice
 
 
 def _describe(side: Any) -> str:

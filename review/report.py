@@ -27,7 +27,7 @@ from generation.models import Conversation
 from review.checklist import APPROVED, APPROVED_WITH_NOTES, REJECTED
 from review.diversity import DiversityTracker
 from review.models import Review
-from review.recommendations import recommendations
+from review.recommendations import blocking_issues, recommendations
 from review.scoring import primary_emotion
 from review.text_hashes import conversation_text
 
@@ -52,6 +52,10 @@ CHECK_OUTCOMES = {
     "personaConsistency": "failed",
     "qualityScore": "warnings",
     "edgeCaseRules": "failed",
+    "productRecommendation": "failed",
+    "roleBreak": "failed",
+    "emptyReplies": "failed",
+    "factChanges": "failed",
 }
 SCORE_BINS = tuple(f"{low}-{low + 1}" for low in range(10))  # the last bin includes 10
 VERDICTS = (APPROVED, APPROVED_WITH_NOTES, REJECTED)
@@ -208,9 +212,8 @@ def completed_rows(conversations: QuerySet) -> Iterator[dict[str, Any]]:
 def texts_for(keys: list[Hashable]) -> Iterable[tuple[Hashable, str]]:
     """The text near-duplicate detection compares, fetched again for candidate pairs only."""
     for start in range(0, len(keys), 500):
-        rows = Conversation.objects.filter(pk__in=keys[start : start + 500]).values_list(
-            "pk", "turns"
-        )
+        chunk = [str(key) for key in keys[start : start + 500]]  # the ids, as added: str
+        rows = Conversation.objects.filter(pk__in=chunk).values_list("pk", "turns")
         for pk, turns in rows.iterator(chunk_size=CHUNK_SIZE):
             yield str(pk), conversation_text(turns or [])
 
@@ -315,6 +318,8 @@ def _label_pairs(near: dict[str, Any]) -> None:
 
 def build_report(conversations: QuerySet, *, name: str) -> dict[str, Any]:
     """The quality report of the completed conversations in `conversations`."""
+    from review.judge_agreement import judge_agreement  # it reuses `agreement` from here
+
     tally = Tally(threshold=settings.QUALITY_THRESHOLD, expected=completed(conversations).count())
     for row in completed_rows(conversations):
         tally.add(row)
@@ -333,8 +338,30 @@ def build_report(conversations: QuerySet, *, name: str) -> dict[str, Any]:
         "quality_metrics": tally.quality_metrics(),
         "diversity": diversity,
     }
+    report["manual_review"]["judge_agreement"] = judge_agreement(conversations)
     report["recommendations"] = recommendations(report, tally)
+    report["blocking_issues"] = blocking_issues(report, tally)
+    report["cost"] = cost_summary(conversations)  # after the spec's keys
     return report
+
+
+def cost_summary(conversations: QuerySet) -> dict[str, Any]:
+    """What the conversations (and the regenerations of rejected ones) cost in all, per one
+    written and per one kept: passed its checks and not rejected (review.economics)."""
+    from review.economics import costs
+
+    found = costs(conversations)
+    return {
+        "spent": round(float(found["spent"]), 6),
+        "generated": found["generated"],
+        "accepted": found["accepted"],
+        "per_generated": _rounded(found["per_generated"]),
+        "per_accepted": _rounded(found["per_accepted"]),
+    }
+
+
+def _rounded(value: Any) -> float | None:
+    return None if value is None else round(float(value), 6)
 
 
 def write_report(

@@ -172,8 +172,8 @@ def compute_quality_report(snapshot_id: str, attempt: int) -> str:
     started = QualityReportSnapshot.objects.filter(
         pk=snapshot_id, attempt=attempt, status=Status.QUEUED
     ).update(status=Status.COMPUTING, started_at=timezone.now())
-    snapshot = QualityReportSnapshot.objects.select_related("batch_job").filter(pk=snapshot_id)
-    snapshot = snapshot.first() if started else None
+    rows = QualityReportSnapshot.objects.select_related("batch_job").filter(pk=snapshot_id)
+    snapshot = rows.first() if started else None
     if snapshot is None:
         return "skipped"
     selection = Selection(snapshot.batch_job)

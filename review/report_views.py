@@ -16,6 +16,7 @@ from django.utils.http import urlencode
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
+from eidataset.labels import check_label, label
 from generation.models import BatchJob
 from review.report import CHECK_OUTCOMES
 from review.report_tasks import ReportState, Selection, refresh
@@ -75,7 +76,7 @@ def recompute_quality_report(request: HttpRequest) -> HttpResponse:
         return _text(error, 404)
     state = refresh(selection, force=True)
     messages.add_message(request, *_recompute_message(state))
-    query = f"?{urlencode({'job': selection.job.pk})}" if selection.job else ""
+    query = f"?{urlencode({'job': str(selection.job.pk)})}" if selection.job else ""
     return HttpResponseRedirect(reverse("quality:report") + query)
 
 
@@ -145,12 +146,13 @@ def bars(counts: dict[str, int]) -> list[dict[str, Any]]:
     largest, total = max(counts.values(), default=0), sum(counts.values())
     return [
         {
-            "label": label,
+            "key": key,
+            "label": label(key),
             "value": value,
             "width": round(100 * value / largest, 1) if largest else 0,
             "share": round(100 * value / total, 1) if total else 0,
         }
-        for label, value in counts.items()
+        for key, value in counts.items()
     ]
 
 
@@ -160,12 +162,12 @@ def column_chart(counts: dict[str, int]) -> dict[str, Any]:
     plot = SVG_HEIGHT - 30  # room for labels under and figures over the columns
     width = (SVG_WIDTH - SVG_BAR_GAP) / max(len(counts), 1) - SVG_BAR_GAP
     columns = []
-    for index, (label, value) in enumerate(counts.items()):
+    for index, (bin_name, value) in enumerate(counts.items()):
         height = round(plot * value / largest, 1) if largest else 0
         x = round(SVG_BAR_GAP + index * (width + SVG_BAR_GAP), 1)
         columns.append(
             {
-                "label": label,
+                "label": bin_name,
                 "value": value,
                 "x": x,
                 "middle": round(x + width / 2, 1),
@@ -194,12 +196,15 @@ def check_bars(checks: dict[str, dict[str, int]]) -> list[dict[str, Any]]:
         rows.append(
             {
                 "name": name,
+                "label": check_label(name),
                 "passed": passed,
                 "other": other,
                 "outcome": outcome,
                 "passed_width": round(100 * passed / total, 1) if total else 0,
                 "other_width": round(100 * other / total, 1) if total else 0,
-                "extra": {k: v for k, v in counts.items() if k not in ("passed", outcome)},
+                "extra": {
+                    label(k).lower(): v for k, v in counts.items() if k not in ("passed", outcome)
+                },
             }
         )
     return rows
@@ -213,7 +218,12 @@ def charts(report: dict[str, Any]) -> dict[str, Any]:
         "strategies": bars(diversity["support_strategies"]["counts"]),
         "arcs": bars(metrics["emotional_arc_coverage"]),
         "emotions": [
-            {"arc": arc, "first": bars(sides["first"]), "last": bars(sides["last"])}
+            {
+                "arc": arc,
+                "label": label(arc),
+                "first": bars(sides["first"]),
+                "last": bars(sides["last"]),
+            }
             for arc, sides in metrics["first_last_emotion_by_arc"].items()
         ],
         "pairs": [

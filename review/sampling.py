@@ -10,10 +10,10 @@ edge case type among its completed conversations. The same job and seed give the
 import math
 import random
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -22,6 +22,8 @@ from django.db import transaction
 from eidataset.roles import REVIEWERS
 from generation.models import BatchJob, Conversation, Tier
 from review.models import Review, ReviewSample
+
+K = TypeVar("K", bound=Hashable)  # a stratum's key: a tier, a persona, or both
 
 TIER_ORDER = [tier.value for tier in Tier]
 
@@ -171,9 +173,7 @@ def round_half_up(value: float) -> int:
     return int(Decimal(str(value)).quantize(Decimal("1"), rounding="ROUND_HALF_UP"))
 
 
-def largest_remainder(
-    total: int, sizes: Mapping[Hashable, int], minimum: int = 0
-) -> dict[Hashable, int]:
+def largest_remainder(total: int, sizes: Mapping[K, int], minimum: int = 0) -> dict[K, int]:
     """Split `total` over groups in proportion to `sizes` (Hamilton's method), each group at
     least `minimum` (and never more than its size); the floors can make the sum exceed `total`.
     Ties in the remainders go to the larger group, then to the group named first in order."""
@@ -208,7 +208,7 @@ def _cover_personas(quota: dict[tuple[str, str], int], candidates: list[Candidat
 
 
 def _donor(quota: dict[tuple[str, str], int], tiers: list[str]) -> tuple[str, str] | None:
-    per_persona = Counter()
+    per_persona: Counter[str] = Counter()
     for (_, persona), count in quota.items():
         per_persona[persona] += count
     for tier in tiers:
@@ -231,7 +231,7 @@ def _draw(
         rng.shuffle(strata[key])
     shuffled = [c for key in order for c in strata[key]]
     left = dict(quota)
-    room = Counter()
+    room: Counter[str] = Counter()
     for (tier, _), count in quota.items():
         room[tier] += count
     chosen: list[Candidate] = []
@@ -244,7 +244,7 @@ def _draw(
         room[candidate.tier] -= 1
 
     edge = [c for c in shuffled if c.tier == Tier.EDGE_CASE and c.edge_case_type]
-    for edge_type in sorted({c.edge_case_type for c in edge}):
+    for edge_type in sorted({c.edge_case_type for c in edge if c.edge_case_type}):
         of_type = [c for c in edge if c.edge_case_type == edge_type]
         take(max(of_type, key=lambda c: left.get((c.tier, c.persona), 0)))
     for candidate in shuffled:  # each stratum's quota, within its tier's room
@@ -294,9 +294,11 @@ def strata_counts(sample: ReviewSample) -> dict[str, Counter]:
     counts: dict[str, Counter] = defaultdict(Counter)
     for review in reviews:
         conversation = review.conversation
-        counts["reviewer"][review.reviewer.get_username() if review.reviewer else "(pool)"] += 1
+        # An overlap review can be returned to the pool too (or lose its reviewer's account).
+        name = review.reviewer.get_username() if review.reviewer else "(pool)"
+        counts["reviewer"][name] += 1
         if review.is_overlap:
-            counts["overlap"][review.reviewer.get_username()] += 1
+            counts["overlap"][name] += 1
             continue
         counts["tier"][conversation.tier] += 1
         counts["persona"][conversation.persona.name] += 1
@@ -306,14 +308,14 @@ def strata_counts(sample: ReviewSample) -> dict[str, Counter]:
     return dict(counts)
 
 
-def _group(items: list[Candidate], key: Any) -> dict[Any, list[Candidate]]:
-    groups: dict[Any, list[Candidate]] = defaultdict(list)
+def _group(items: list[Candidate], key: Callable[[Candidate], K]) -> dict[K, list[Candidate]]:
+    groups: dict[K, list[Candidate]] = defaultdict(list)
     for item in items:
         groups[key(item)].append(item)
     return dict(groups)
 
 
-def _sizes(groups: Mapping[Hashable, list]) -> dict[Hashable, int]:
+def _sizes(groups: Mapping[K, list]) -> dict[K, int]:
     return {key: len(members) for key, members in groups.items()}
 
 

@@ -2,6 +2,7 @@
 
 import logging
 from collections import Counter
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.db.models import QuerySet
 from generation.models import Conversation
 from generation.prompts import conversation_brief
 from review.checks import validate_conversation
+from review.models import JudgeVerdict
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +41,24 @@ def checkable(conversation: Conversation) -> dict[str, Any]:
         }
         if edge_case
         else None,
+        "judge": counted_verdict(conversation),
     }
+
+
+def counted_verdict(conversation: Conversation) -> Mapping[str, Any] | None:
+    """The judge's verdict on the conversation, if it counts (a model's, stored); no query
+    for a conversation from a file or of a loaded job without a judge."""
+    if conversation.batch_job_id is None:
+        return None
+    if Conversation.batch_job.is_cached(conversation) and not conversation.batch_job.judge_model:
+        return None
+    return (
+        JudgeVerdict.objects.filter(
+            conversation_id=conversation.pk, status=JudgeVerdict.Status.DONE, heuristic=False
+        )
+        .values("checklist", "defects")
+        .first()
+    )
 
 
 def verdict(conversation: Conversation) -> dict[str, Any]:

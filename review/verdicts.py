@@ -31,6 +31,14 @@ def reviewable(review: Review) -> bool:
     return review.conversation.status == Conversation.Status.COMPLETED
 
 
+def regenerates(review: Review) -> bool:
+    """Whether rejecting this review's conversation now would queue a new (paid) regeneration:
+    not when one was queued already, by this review or another reviewer's."""
+    if review.replacement_id is not None:
+        return False
+    return not review.conversation.regenerations.exists()
+
+
 def record_review(review: Review, ticked: Mapping[str, Any], notes: str = "") -> Review:
     """Store the checklist, its categories passed and verdict; a rejection queues the
     conversation's regeneration (once). Raises ReviewError for a checklist that is not the

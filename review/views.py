@@ -7,23 +7,28 @@ signed-in member of the Reviewers group (others get 403).
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
 from eidataset.roles import REVIEWERS
 from review.forms import ChecklistForm
 from review.models import Review
+from review.queue import next_open, progress
 from review.verdicts import ReviewError
 
 LOGIN_URL = reverse_lazy("review:login")
+JUDGE_TEMPLATE = "review/judge.html"
 
 
 def is_reviewer(user: Any) -> bool:
@@ -47,43 +52,26 @@ def reviewer_required(view: Any) -> Any:
 
 class LoginView(auth_views.LoginView):
     template_name = "review/login.html"
-    next_page = reverse_lazy("review:queue")
+    next_page = "review:queue"  # a URL name: resolve_url reverses it
 
 
 class LogoutView(auth_views.LogoutView):
-    next_page = reverse_lazy("review:login")
-
-
-def own_reviews(user: Any) -> QuerySet:
-    return Review.objects.filter(reviewer=user).select_related(
-        "conversation__persona",
-        "conversation__emotional_arc",
-        "conversation__training_topic",
-        "conversation__edge_case",
-        "sample__batch_job",
-    )
-
-
-def pool(user: Any) -> QuerySet:
-    """Items no one has taken, of conversations this reviewer does not already have."""
-    mine = Review.objects.filter(reviewer=user).values("conversation")
-    return (
-        Review.objects.filter(reviewer__isnull=True, status=Review.Status.OPEN)
-        .exclude(conversation__in=mine)
-        .order_by("created_at", "pk")
-    )
+    next_page = "review:login"
 
 
 @reviewer_required
 def queue(request: HttpRequest) -> HttpResponse:
-    reviews = own_reviews(request.user).order_by("status", "created_at", "pk")
+    reviews = Review.objects.for_reviewer(request.user).in_queue_order()
+    mine = list(reviews)
     return render(
         request,
         "review/queue.html",
         {
-            "open": [r for r in reviews if r.status == Review.Status.OPEN],
-            "done": [r for r in reviews if r.status == Review.Status.DONE],
-            "pool_size": pool(request.user).count(),
+            "next_item": reviews.open().ready().first(),
+            "open": [r for r in mine if r.status == Review.Status.OPEN],
+            "done": [r for r in mine if r.status == Review.Status.DONE],
+            "total": len(mine),
+            "pool_size": Review.objects.pool_for(request.user).count(),
         },
     )
 
@@ -92,7 +80,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 @reviewer_required
 def claim(request: HttpRequest) -> HttpResponse:
     """Take the oldest pool item (a conditional UPDATE: two reviewers never get the same one)."""
-    for candidate in pool(request.user)[:20]:
+    for candidate in Review.objects.pool_for(request.user)[:20]:
         try:
             with transaction.atomic():
                 taken = Review.objects.filter(
@@ -109,7 +97,9 @@ def claim(request: HttpRequest) -> HttpResponse:
 
 @reviewer_required
 def review(request: HttpRequest, pk: Any) -> HttpResponse:
-    item = get_object_or_404(own_reviews(request.user), pk=pk)
+    """One item: the transcript beside the checklist. Saving goes on to the reviewer's next
+    open item ("Save and next") or stays here ("Save"), where the verdict is then shown."""
+    item = get_object_or_404(Review.objects.for_reviewer(request.user), pk=pk)
     form = ChecklistForm(request.POST if request.method == "POST" else None, review=item)
     if request.method == "POST" and form.is_valid():
         try:
@@ -117,21 +107,55 @@ def review(request: HttpRequest, pk: Any) -> HttpResponse:
         except ReviewError:
             pass  # the form carries the error
         else:
-            messages.success(request, f"Saved: {item.get_verdict_display()}.")
-            return redirect("review:review", pk=item.pk)
-    conversation = item.conversation
-    return render(
+            return _after_save(request, item)
+    return render(request, "review/review.html", _review_page(item, form))
+
+
+def _after_save(request: HttpRequest, item: Review) -> HttpResponse:
+    number = item.conversation.sequence_number
+    messages.success(
         request,
-        "review/review.html",
-        {
-            "review": item,
-            "conversation": conversation,
-            "result": conversation.validation,
-            "form": form,
-            "being_regenerated": conversation.status != conversation.Status.COMPLETED,
-            "replacement_review": _replacement_review(item),
-        },
+        f"Saved #{number}: {item.get_verdict_display()} "
+        f"({item.categories_passed}/5 categories passed).",
     )
+    if request.POST.get("then") == "stay":
+        return redirect("review:review", pk=item.pk)
+    following = next_open(item)
+    if following is None:
+        messages.info(request, "That was the last item waiting in your queue.")
+        return redirect("review:queue")
+    return redirect("review:review", pk=following.pk)
+
+
+def _review_page(item: Review, form: ChecklistForm) -> dict[str, Any]:
+    conversation = item.conversation
+    show_results = bool(item.verdict) or settings.REVIEW_SHOW_RESULTS_BEFORE_SAVE
+    return {
+        "review": item,
+        "conversation": conversation,
+        "form": form,
+        "progress": progress(item),
+        "show_results": show_results,
+        "result": conversation.validation if show_results else None,
+        "failed_checks": _failed_checks(conversation.validation) if show_results else [],
+        "judge_template": _judge_template() if show_results else None,
+        "being_regenerated": conversation.status != conversation.Status.COMPLETED,
+        "replacement_review": _replacement_review(item),
+    }
+
+
+def _failed_checks(result: dict[str, Any] | None) -> list[str]:
+    checks = (result or {}).get("checks") or {}
+    return [name for name, check in checks.items() if not check.get("passed")]
+
+
+def _judge_template() -> str | None:
+    """The judge's panel, once the judge adds it (templates/review/judge.html); else none."""
+    try:
+        get_template(JUDGE_TEMPLATE)
+    except TemplateDoesNotExist:
+        return None
+    return JUDGE_TEMPLATE
 
 
 def _replacement_review(item: Review) -> Review | None:

@@ -23,6 +23,18 @@ def pytest_report_header(config) -> str:
     return f"eidataset database: {database['ENGINE'].rsplit('.', 1)[-1]} {database['NAME']}"
 
 
+@pytest.fixture(autouse=True)
+def no_outage_seen():
+    """Each test starts with no recent database outage on record. The mark is machine state
+    (a file in the data folder, honoured for a lease) that a test making the database
+    unreachable can leave; the heartbeat thread that the first generation test starts in this
+    process can write it too, if it beats during such a test. Left there, it gives the next
+    tests' dead leases an outage's grace and they are not returned. CI saw that once."""
+    from generation import journal
+
+    journal.outage_marker().unlink(missing_ok=True)
+
+
 @pytest.fixture
 def editor(db) -> User:
     user = User.objects.create_user("elena-editor", "editor@example.com", PASSWORD, is_staff=True)
@@ -61,6 +73,7 @@ def offline(settings, tmp_path):
     settings.GENERATION_INLINE = True
     settings.EMULATOR_LATENCY_SECONDS = 0.0
     settings.EMULATOR_FAULTS = ""
+    settings.EMULATOR_RATE_LIMITS = ""
     settings.EMULATOR_REQUEST_LOG = str(tmp_path / "requests.jsonl")
     settings.CLAUDE_SDK_MAX_RETRIES = 0  # let the app's own retries show
     settings.GENERATION_MAX_BACKOFF_SECONDS = 5.0
@@ -89,6 +102,18 @@ def submit(scaffolding, offline, django_capture_on_commit_callbacks):
         return job
 
     return submit
+
+
+@pytest.fixture
+def cacheable_prompt(scaffolding):
+    """A new version of the system prompt template long enough (over 1,024 tokens) for Claude
+    to cache; the default one is too short."""
+    from eidataset.models import PromptTemplate
+
+    template = PromptTemplate.objects.current("system")
+    return template.revise(
+        {"body": template.body + "\n" + "Remember the client's own words. " * 200}
+    )
 
 
 @pytest.fixture

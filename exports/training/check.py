@@ -16,16 +16,26 @@ import time
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from exports.models import Release, TrainCheck
 from exports.training.recipe import sft_trainer
 from exports.training.tokenizer import NAME as TOKENIZER_NAME
 from exports.training.tokenizer import mistral_v3_tokenizer
 
+
 # The tiny model: big enough to have every kind of linear layer LoRA targets, small enough for
 # a step of a ~2,000-token conversation to take about a second on one CPU core.
-TINY = {
+class _ModelShape(TypedDict):
+    hidden_size: int
+    intermediate_size: int
+    num_hidden_layers: int
+    num_attention_heads: int
+    num_key_value_heads: int
+    tie_word_embeddings: bool
+
+
+TINY: _ModelShape = {
     "hidden_size": 64,
     "intermediate_size": 128,
     "num_hidden_layers": 2,

@@ -9,6 +9,7 @@ import json
 import math
 import os
 import random
+import re
 import threading
 import time
 import uuid
@@ -24,8 +25,11 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from generation.brief import BriefError, parse_brief
+from generation.emulator.buckets import TokenBuckets, parse_rate_limits
+from generation.emulator.judge import NotAJudgeRequest, is_judge_request, judge_document
 from generation.emulator.request_log import append_request_log
 from generation.emulator.writer import write_turns
+from generation.pricing import cache_minimum
 
 SOURCE_HEADER = "x-eidataset-source"
 SOURCE = "offline_emulator"
@@ -83,12 +87,23 @@ def transport_from_settings() -> httpx2.MockTransport:
         settings.EMULATOR_FAULTS,
         settings.EMULATOR_REQUEST_LOG,
         settings.EMULATOR_SEED,
+        settings.EMULATOR_RATE_LIMITS,
+        settings.EMULATOR_RATE_WINDOW_SECONDS,
+        str(settings.EMULATOR_RATE_STATE),
     )
     return httpx2.MockTransport(emulator.handle)
 
 
 @functools.cache
-def _shared_emulator(latency: float, faults: str, request_log: str | None, seed: int) -> "Emulator":
+def _shared_emulator(
+    latency: float,
+    faults: str,
+    request_log: str | None,
+    seed: int,
+    rate_limits: str = "",
+    rate_window: float = 60.0,
+    rate_state: str = "",
+) -> "Emulator":
     """One emulator per process and configuration, like one API server: its prompt cache and
     rate window outlive the client built for a single conversation."""
     return Emulator(
@@ -96,7 +111,17 @@ def _shared_emulator(latency: float, faults: str, request_log: str | None, seed:
         faults=parse_faults(faults),
         request_log=Path(request_log) if request_log else None,
         seed=seed,
+        rate_limits=tier_buckets(rate_limits, rate_window, Path(rate_state)),
     )
+
+
+def tier_buckets(text: str, window: float, state: Path) -> TokenBuckets | None:
+    """EMULATOR_RATE_LIMITS as enforced buckets (kinds it leaves out keep the high tier's
+    limits); None for an empty setting: nothing is enforced."""
+    limits = parse_rate_limits(text)
+    if not limits:
+        return None
+    return TokenBuckets({**RATE_LIMITS, **limits}, window, state)
 
 
 # --- the HTTP side ---------------------------------------------------------------------
@@ -113,6 +138,7 @@ class Emulator:
     request_log: Path | None = None
     seed: int = 0
     retry_after_seconds: float = 1.0
+    rate_limits: TokenBuckets | None = None  # enforced tier limits; None: headers only
 
     def __post_init__(self) -> None:
         unknown = set(self.faults) - set(FAULTS)
@@ -151,6 +177,15 @@ class Emulator:
         fault = self._draw_fault()
         if fault in HTTP_FAULTS:
             return self._fault_response(fault), fault
+        if self.rate_limits is not None:
+            spent = self._input_usage(body, peek=True)
+            admission = self.rate_limits.admit(
+                spent["input_tokens"] + spent["cache_creation_input_tokens"]
+            )
+            if not admission.admitted:
+                return self._rate_limited(admission.retry_after, admission.headers), "429"
+        if is_judge_request(body):
+            return self._judge(body, fault)
         try:
             brief = parse_brief(prompt_of(body))
         except BriefError as error:
@@ -168,10 +203,31 @@ class Emulator:
         document = json.dumps({"turns": turns}, ensure_ascii=False)
         return self._message_response(body, document, fault), fault or "ok"
 
+    def _judge(self, body: dict[str, Any], fault: str | None) -> tuple[httpx2.Response, str]:
+        """A judge request: the heuristic verdict on the conversation in its prompt."""
+        schema = body["output_config"]["format"]["schema"]
+        try:
+            verdict = judge_document(prompt_of(body), schema)
+        except (NotAJudgeRequest, KeyError, TypeError) as error:
+            message = f"the offline emulator cannot judge this request: {error}"
+            return api_error(400, "invalid_request_error", message), "bad_request"
+        document = json.dumps(verdict, ensure_ascii=False)
+        return self._message_response(body, document, fault), fault or "ok"
+
     def _draw_fault(self) -> str | None:
         with self._lock:
             draws = {name: self._fault_draws.random() for name in FAULTS}
         return next((name for name in FAULTS if draws[name] < self.faults.get(name, 0.0)), None)
+
+    def _rate_limited(self, retry_after: float, headers: dict[str, str]) -> httpx2.Response:
+        """A tier limit's 429: retry-after in whole seconds (rounded up, as the API sends
+        it), retry-after-ms for the exact wait, and the limits' headers."""
+        waits = {
+            "retry-after": str(max(1, math.ceil(retry_after))),
+            "retry-after-ms": str(max(1, math.ceil(retry_after * 1000))),
+        }
+        message = "This request would exceed your organization's rate limit."
+        return api_error(429, "rate_limit_error", message, {**headers, **waits})
 
     def _fault_response(self, fault: str) -> httpx2.Response:
         if fault == "429":
@@ -212,16 +268,23 @@ class Emulator:
             "usage": usage,
         }
         spent = usage["input_tokens"] + usage["cache_creation_input_tokens"]
-        headers = self._minute.headers(spent, output_tokens)
+        if self.rate_limits is not None:
+            headers = self.rate_limits.take_output(output_tokens)
+        else:
+            headers = self._minute.headers(spent, output_tokens)
         return httpx2.Response(200, json=message, headers={**headers, **_identity_headers()})
 
-    def _input_usage(self, body: dict[str, Any]) -> dict[str, int]:
+    def _input_usage(self, body: dict[str, Any], peek: bool = False) -> dict[str, int]:
+        """As the API bills: a marked prefix under the model's cache minimum is neither
+        written nor read, only counted as input. With `peek` the cache is left as it was."""
         cached, uncached = system_parts(body.get("system"))
+        if tokens_in(cached) < cache_minimum(body["model"]):
+            cached, uncached = "", cached + uncached
         key = (body["model"], cached)
         now = time.monotonic()
         with self._lock:
             hit = bool(cached) and self._cache_expiry.get(key, 0.0) > now
-            if cached:
+            if cached and not peek:
                 self._cache_expiry[key] = now + CACHE_TTL_SECONDS
         cached_tokens = tokens_in(cached) if cached else 0
         return {
@@ -350,6 +413,25 @@ def _log_entry(request: httpx2.Request, response: httpx2.Response, outcome: str)
         "conversation": request.headers.get(CONVERSATION_HEADER),
         "attempt": attempt_of(request),
         "sdk_retry": int(request.headers.get("x-stainless-retry-count") or 0),
+        "kind": "judge" if _is_judge(request) else "conversation",
+        "examples": _examples_shown(request),
         "outcome": outcome,
         "status": response.status_code,
     }
+
+
+def _examples_shown(request: httpx2.Request) -> int:
+    """How many seed examples the request's system prompt shows (generation/examples.py)."""
+    try:
+        system = json.loads(request.content).get("system")
+    except (ValueError, AttributeError):
+        return 0
+    text = "".join(system_parts(system))
+    return len(re.findall(r"^### Example \d+:", text, flags=re.MULTILINE))
+
+
+def _is_judge(request: httpx2.Request) -> bool:
+    try:
+        return is_judge_request(json.loads(request.content))
+    except (ValueError, AttributeError):
+        return False

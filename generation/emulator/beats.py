@@ -3,6 +3,7 @@
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypedDict
 
 from generation.emulator.openings import (
     ANGLE_LINES,
@@ -48,6 +49,17 @@ from generation.emulator.scene import Scene, chunk_quote
 from generation.emulator.wording import pick, tidy
 
 
+class Slots(TypedDict, total=False):
+    """Slot values a beat fills its phrases with (Scene.say's extras), besides the scene's own;
+    their names are fixed, so none can stand for say's other arguments."""
+
+    label: str
+    amount: str
+    concept: str
+    feeling: str
+    when: str
+
+
 @dataclass
 class Beat:
     client: str
@@ -81,7 +93,7 @@ def feeling_line(scene: Scene, index: int) -> str:
     return scene.say(options, feeling=scene.feeling(index), **figure_values(scene, index))
 
 
-def figure_values(scene: Scene, index: int) -> dict[str, str]:
+def figure_values(scene: Scene, index: int) -> Slots:
     label, value = scene.figure(index)
     return {"label": label, "amount": value, "concept": scene.concept(index)}
 
@@ -102,7 +114,7 @@ def opening_reply(scene: Scene, opener: str, question: str) -> tuple[str, str]:
     strategy, moves = scene.rng.choice(
         [("reflection_of_feelings", REFLECTIONS), ("affirmation_and_reassurance", REASSURANCES)]
     )
-    values = {"concept": scene.concept(0), "feeling": scene.feeling(0)}
+    values: Slots = {"concept": scene.concept(0), "feeling": scene.feeling(0)}
     return strategy, joined(opener, scene.say(moves, **values), question)
 
 
@@ -158,7 +170,7 @@ def planning_beat(scene: Scene, index: int, suggestion: str = "") -> Beat:
 
 
 def resolution_beat(scene: Scene, index: int) -> Beat:
-    values = {"feeling": scene.feeling(index), "concept": scene.concept(index)}
+    values: Slots = {"feeling": scene.feeling(index), "concept": scene.concept(index)}
     client = scene.say(CLOSINGS, **values)
     label, value = scene.figure(0)
     values |= {"label": label, "amount": value, "when": pick(CHECK_IN_WHEN, scene.rng)}

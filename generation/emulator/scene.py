@@ -4,7 +4,7 @@ import random
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from eidataset.emotions import canonical
 from generation.emulator.concerns import Concern, concern_for
@@ -75,12 +75,15 @@ def build_scene(brief: dict[str, Any], rng: random.Random, count: int) -> Scene:
     if isinstance(focus, str) and _speakable(focus):
         scene.concepts.insert(0, focus)
     partner = partner_of(persona)
+    # A client whose story has no partner talks about a sister, not a partner: the fact check
+    # (review.facts) rightly reads "my partner" from a single or divorced client as a new fact.
+    someone = partner or ("my partner" if has_partner(persona) else "my sister")
     debt = debt_of(persona, rng)
     scene.values = {
         "name": persona["name"].split()[0],
         "topic": topic["name"],
-        "partner_mine": partner or "my partner",
-        "partner_yours": partner or "your partner",
+        "partner_mine": someone,
+        "partner_yours": partner or someone.replace("my ", "your ", 1),
         "small": money(monthly_spare(brief) / 5, nearest=5),
         "spare": money(monthly_spare(brief), nearest=10),
         "split_a": money(monthly_spare(brief) * 0.6, nearest=50),
@@ -144,7 +147,7 @@ def _worry_rank(key: str) -> int:
     return next((rank for rank, words in enumerate(order) if re.search(words, key)), len(order))
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
@@ -200,6 +203,14 @@ def partner_of(persona: Mapping[str, Any]) -> str | None:
     text = f"{persona.get('demographics', {}).get('household', '')} {persona.get('description')}"
     found = re.search(r"\b(?:married to|engaged to|partner,?|fianc[ée]e?,?)\s+([A-Z][a-z]+)", text)
     return found.group(1) if found else None
+
+
+def has_partner(persona: Mapping[str, Any]) -> bool:
+    """The persona lives with a partner, named or not: married, engaged or partnered."""
+    household = str(persona.get("demographics", {}).get("household", "")).lower()
+    if re.search(r"\b(?:single|divorced|widowed|separated)\b", household):
+        return False
+    return bool(re.search(r"\b(?:married|engaged|partner|husband|wife|spouse)\b", household))
 
 
 EXTRA_GOALS = {

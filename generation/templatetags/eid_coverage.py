@@ -6,12 +6,19 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from generation.models import Tier
+
 register = template.Library()
 
 
 @register.simple_tag
-def bars(counts: dict[str, int], total: int) -> SafeString:
-    rows = ((name, f"{100 * count / max(total, 1):.1f}", count) for name, count in counts.items())
+def bars(counts: dict[str, int], total: int, names: str = "") -> SafeString:
+    """`names="tiers"` shows tier keys (edge_case) by their labels (Edge case)."""
+    words = dict(Tier.choices) if names == "tiers" else {}
+    rows = (
+        (words.get(name, name), f"{100 * count / max(total, 1):.1f}", count)
+        for name, count in counts.items()
+    )
     body = format_html_join(
         "",
         '<tr><th>{}</th><td><div class="eid-bar"><span style="width:{}%"></span></div></td>'

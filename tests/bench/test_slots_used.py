@@ -5,8 +5,11 @@ ANTHROPIC_BASE_URL (the emulator answering after LATENCY seconds).
 The steady part runs from the moment the concurrency-th call started (every slot filled once;
 the job's first call goes alone to write the prompt cache) to the moment the last call started
 (after that the run drains). Two ways of running: `manage.py generate --workers 2` as the
-README runs it, and two separately started qclusters with half the slots' workers each. On
-PostgreSQL + Redis when DATABASE_URL and REDIS_URL say so, else SQLite and the ORM broker.
+README runs it, and two separately started qclusters with half the slots' workers each (the
+job submitted with `generate --workers 0 --no-wait`, so its tasks go to their broker). On
+PostgreSQL + Redis when DATABASE_URL and BENCH_REDIS_URL (or REDIS_URL) say so, else SQLite
+and the ORM broker. Generation calls only (JUDGE_ENABLED=false): the judge's calls are not
+the job's slots.
 """
 
 import os
@@ -17,9 +20,6 @@ import pytest
 from eidataset.seeding import seed_scaffolding
 from generation.emulator import Emulator
 from generation.models import BatchJob, GenerationAttempt
-from generation.planner import plan_parameter_sets
-from generation.plans import resolve_plan
-from generation.submission import BatchOptions, submit_batch
 from tests.generation.loopback import loopback_api
 from tests.workers.conftest import manage, wait_for
 
@@ -31,16 +31,18 @@ BENCH_KEY = "bench-key-not-a-secret"
 
 
 def backend() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    return "PostgreSQL + Redis" if url.startswith("postgres") else "SQLite + ORM broker"
+    database = (
+        "PostgreSQL" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "SQLite"
+    )
+    return f"{database} + {'Redis' if bench_redis() else 'ORM broker'}"
 
 
 def in_flight_ratio(job: BatchJob, concurrency: int) -> tuple[float, float]:
     """Mean calls in flight over the steady part / concurrency, and that part's length."""
     spans = list(
-        GenerationAttempt.objects.filter(conversation__batch_job=job).values_list(
-            "started_at", "ended_at"
-        )
+        GenerationAttempt.objects.filter(
+            conversation__batch_job=job, kind=GenerationAttempt.Kind.GENERATION
+        ).values_list("started_at", "ended_at")
     )
     starts = sorted(start for start, _ in spans)
     begin, end = starts[concurrency - 1], starts[-1]
@@ -65,13 +67,23 @@ def report(label: str, job: BatchJob, concurrency: int) -> None:
     assert ratio >= TARGET
 
 
+def bench_redis() -> str | None:
+    return os.environ.get("BENCH_REDIS_URL") or os.environ.get("REDIS_URL")
+
+
 def api_env(url: str) -> dict[str, str]:
+    redis_url = bench_redis()
+    if redis_url:  # earlier runs' tasks out of the way
+        import redis
+
+        redis.Redis.from_url(redis_url).flushdb()
     return {
         "ANTHROPIC_API_KEY": BENCH_KEY,
         "ANTHROPIC_BASE_URL": url,
+        "JUDGE_ENABLED": "false",
         "DEBUG": "false",
         "Q_LOG_LEVEL": "INFO",
-        **({"REDIS_URL": os.environ["REDIS_URL"]} if os.environ.get("REDIS_URL") else {}),
+        **({"REDIS_URL": redis_url} if redis_url else {}),
     }
 
 
@@ -93,22 +105,25 @@ def test_generate_with_two_local_clusters_keeps_every_slot_busy(tmp_path, settin
 
 
 @pytest.mark.parametrize("concurrency", [3, 12, 48])
-def test_two_separately_started_clusters_keep_every_slot_busy(start_cluster, settings, concurrency):
-    settings.GENERATION_INLINE = False
+def test_two_separately_started_clusters_keep_every_slot_busy(
+    start_cluster, settings, tmp_path, concurrency
+):
     seed_scaffolding()
     count = concurrency * CALLS_PER_SLOT
-    sets = plan_parameter_sets(counts={"template": count}, seed=3)
-    plan = resolve_plan([s.to_json() for s in sets])
     with loopback_api(Emulator(latency=LATENCY)) as (url, _):
-        clusters = [
-            start_cluster(
-                workers=-(-concurrency // 2), SECRET_KEY=settings.SECRET_KEY, **api_env(url)
-            )
-            for _ in range(2)
-        ]
+        env = {"SECRET_KEY": settings.SECRET_KEY, **api_env(url)}
+        clusters = [start_cluster(workers=-(-concurrency // 2), **env) for _ in range(2)]
         for cluster in clusters:
             wait_for(lambda c=cluster: b"running" in c.log.read_bytes(), timeout=120)
-        job = submit_batch(plan, BatchOptions(name="slots", concurrency=concurrency))
+        result = manage(
+            tmp_path,
+            "generate",
+            *("--count", str(count), "--concurrency", str(concurrency), "--seed", "3"),
+            *("--workers", "0", "--no-wait"),
+            **env,
+        )
+        assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+        job = BatchJob.objects.get()
         wait_for(
             lambda: BatchJob.objects.get(pk=job.pk).status == "completed",
             timeout=count * LATENCY + 300,

@@ -1,14 +1,15 @@
 """The admin's flows through Django's test client (the browser tests drive the main ones)."""
 
 import io
-import json
 import os
 import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from eidataset.forms import ConsultantProfileForm
 from eidataset.models import ConsultantProfile, EdgeCase, Persona, SourceDocument
+from tests.eidataset.rows import posted, shown
 
 IMPORT_URL = "/admin/eidataset/persona/import/"
 FORMAT_INDEX = {"csv": "0", "json": "1", "yaml": "2"}
@@ -71,14 +72,16 @@ def test_an_edge_case_with_a_bad_regex_is_a_form_error_and_nothing_is_saved(
         "emotional_arc": EdgeCase.objects.first().emotional_arc_id,
         "training_topic": EdgeCase.objects.first().training_topic_id,
         "expected_behavior": "Refer to 988.",
-        "rules": '[{"must_match": "(988", "by_turn": 2}]',
+        **posted("rules", [{"kind": "must_match", "pattern": "(988", "by_turn": "2"}]),
         "is_active": "on",
     }
     response = editor_client.post("/admin/eidataset/edgecase/add/", data)
     assert response.status_code == 200
-    assert "Rule 1: must_match is not a valid regular expression" in response.content.decode()
+    page = response.content.decode()
+    assert "Rule 1: must_match is not a valid regular expression" in page
+    assert 'name="rules-pattern" value="(988"' in page  # what was typed is kept
     assert not EdgeCase.objects.filter(edge_case_key="bad_regex_case").exists()
-    data["rules"] = '[{"must_match": "\\\\b988\\\\b", "by_turn": 2}]'
+    data |= posted("rules", [{"kind": "must_match", "pattern": r"\b988\b", "by_turn": "2"}])
     assert editor_client.post("/admin/eidataset/edgecase/add/", data).status_code == 302
     assert EdgeCase.objects.get(edge_case_key="bad_regex_case").rules == [
         {"must_match": r"\b988\b", "by_turn": 2}
@@ -140,8 +143,13 @@ def test_editing_the_consultant_profile_saves_a_new_version_and_keeps_the_old_on
         "business": first.business,
         "expertise": first.expertise,
         "years_experience": "16",
-        "core_philosophy": json.dumps(first.core_philosophy),
-        "communication_style": json.dumps(first.communication_style),
+        **posted(
+            "core_philosophy", shown(ConsultantProfileForm(instance=first), "core_philosophy")
+        ),
+        **posted(
+            "communication_style",
+            shown(ConsultantProfileForm(instance=first), "communication_style"),
+        ),
         "change_note": "One more year",
     }
     response = editor_client.post(url, form, follow=True)
@@ -160,6 +168,7 @@ def test_an_import_runs_a_dry_run_first_and_writes_only_on_confirm(editor_client
     response = upload(editor_client, (CSV_HEADER + GOOD_ROW).encode())
     page = response.content.decode()
     assert "Confirm import" in page and "Sofia Reyes" in page
+    assert "{&#x27;" not in page and "{'" not in page  # no Python dicts in the preview
     assert not Persona.objects.exists()
     confirm = hidden_inputs(page)
     response = editor_client.post("/admin/eidataset/persona/process_import/", confirm)
@@ -175,8 +184,10 @@ def test_an_import_with_a_bad_row_shows_the_row_and_offers_no_confirm(editor_cli
     ).content.decode()
     assert "Confirm import" not in page
     assert "Some rows failed to validate" in page
-    assert re.findall(r"<td>(\d+) </td>", page) == ["2"]  # the one bad row, by its number
-    assert "Enter a valid “slug”" in page
+    assert re.findall(r"<td>(\d+)</td>", page) == ["2"]  # the one bad row, by its number
+    reasons = page[page.index('class="eid-row-errors"') :].split("</td>")[0]
+    assert "<strong>Persona key:</strong> Enter a valid “slug”" in reasons  # in the page
+    assert "validation-error-container" not in page  # not behind a hover
     assert not Persona.objects.exists()
 
 
@@ -242,3 +253,13 @@ def test_every_format_can_be_exported_from_the_admin(editor_client, scaffolding,
     body = b"".join(response.streaming_content) if response.streaming else response.content
     assert b"crisis_suicidal_ideation" in body
     assert b"988" in body
+
+
+@pytest.mark.django_db
+def test_the_import_preview_shows_mappings_and_lists_in_words(editor_client):
+    row = GOOD_ROW.replace(",{},{},", ',"{""age"": 52, ""home_city"": ""Reno""}",{},')
+    page = upload(editor_client, (CSV_HEADER + row).encode()).content.decode()
+
+    assert "Confirm import" in page
+    assert "Age: 52; Home city: Reno" in page
+    assert "{&#x27;age&#x27;" not in page and "&quot;age&quot;" not in page

@@ -6,13 +6,13 @@ import json
 import re
 
 import pytest
-import yaml
 from datasets import Features, Value, load_dataset
 from datasets.info import DatasetInfosDict
 from huggingface_hub import DatasetCard
 
 from exports.card import render_card
 from exports.formats import CHAT_FEATURES, TRAINING_FEATURES
+from tests.exports.markdown import section, split_card, table
 
 PIPE_PERSONA = "Jennifer | Martinez"
 
@@ -97,50 +97,24 @@ def make_report(**changes) -> dict:
             "avg_words_per_turn": 285,
             "emotional_arc_coverage": {"confusion_to_clarity": 18, "anxiety_to_relief": 15},
         },
-        "diversity": {"near_duplicates": [{"a": 1, "b": 2}], "distinct_2": {"elena": 0.61}},
-        "recommendations": ["Regenerate the 1 conversation that failed the turn count"],
+        "diversity": {
+            "near_duplicates": {"threshold": 0.8, "pair_count": 1, "pairs": [{"a": 1, "b": 2}]},
+            "distinct_ngrams": {"elena": {"distinct_2": 0.61, "unique_2grams": 2875}},
+            "support_strategies": {"most_common": "providing_suggestions", "used": 7},
+            "new_measure": {"spread_ratio": 0.5},
+        },
+        "recommendations": [
+            "Not ready for LoRA training: 1 blocking issue (1 conversation(s) break their edge "
+            "case's rules (#12): regenerate or fix them)",
+            "1 conversation(s) break their edge case's rules (#12): regenerate or fix them",
+            "Regenerate the 1 conversation that failed the turn count",
+        ],
+        "blocking_issues": [
+            "1 conversation(s) break their edge case's rules (#12): regenerate or fix them"
+        ],
     }
     report.update(changes)
     return report
-
-
-def split_card(text: str) -> tuple[dict, str]:
-    assert text.startswith("---\n")
-    header, body = text[4:].split("\n---\n", 1)
-    return yaml.safe_load(header), body
-
-
-def section(body: str, heading: str) -> str:
-    """The text under a markdown heading, up to the next heading of any level (a "# "
-    line inside a fenced code block is a comment, not a heading)."""
-    lines, inside, in_code = [], None, False
-    for line in body.splitlines():
-        if line.startswith("```"):
-            in_code = not in_code
-        is_heading = not in_code and re.match(r"#+ ", line)
-        if is_heading and inside:
-            break
-        if inside:
-            lines.append(line)
-        if is_heading and line.split(" ", 1)[1] == heading:
-            inside = True
-    assert inside, f"no section {heading!r}"
-    return "\n".join(lines)
-
-
-def table(text: str) -> list[list[str]]:
-    """The rows of the first markdown table in text (header and rule skipped), cells
-    unescaped; a cell count that differs from the header's means a broken table."""
-    lines = [line for line in text.splitlines() if line.startswith("|")]
-    assert lines, "no table"
-    rows = [
-        [cell.strip().replace("\\|", "|") for cell in re.split(r"(?<!\\)\|", line)[1:-1]]
-        for line in lines
-    ]
-    width = len(rows[0])
-    assert all(len(row) == width for row in rows), rows
-    assert set(lines[1]) <= set("|-: ")
-    return rows[2:]
 
 
 def counts(rows: list[list[str]], name: int = 0, count: int = -2) -> dict[str, int]:
@@ -323,13 +297,20 @@ def test_the_quality_section_shows_the_reports_figures_and_embeds_the_figures():
         "edgeCaseRules": ["9", "1", "–", "–", "90.0%"],
     }
     coverage = table(section(body, "Emotional arc coverage"))
-    assert counts(coverage) == report["quality_metrics"]["emotional_arc_coverage"]
+    assert counts(coverage) == {"Confusion to clarity": 18, "Anxiety to relief": 15}
     diversity = {row[0]: row[1] for row in table(section(body, "Diversity"))}
-    assert diversity == {"near_duplicates": "1 item", "distinct_2.elena": "0.61"}
+    assert diversity == {
+        "Near-duplicate pairs": "1",
+        "Distinct word pairs (distinct-2), Elena": "0.61",
+        "Most common support strategy": "Providing suggestions",
+        "Support strategies used": "7",
+        "New measure · Spread ratio": "0.5",
+    }
     assert "- Regenerate the 1 conversation that failed the turn count" in body
     review = {row[0]: row[1] for row in table(section(body, "Human review"))}
     assert review == {
         "Sample size": "11",
+        "Reviewed": "11 of 11",
         "Approved": "8",
         "Approved with notes": "2",
         "Rejected": "1",
@@ -380,7 +361,7 @@ def test_a_bare_report_and_empty_stats_still_give_a_valid_card():
     assert header["configs"][0]["data_files"] == []
     assert "This release has no edge-case conversations." in body
     assert "No human review figures are in the quality report." in body
-    assert "**Models**: not recorded." in body
+    assert "**Written by**: not recorded." in body
     assert "\n\n\n" not in text
     assert table(section(body, "Personas")) == []
 
@@ -452,3 +433,127 @@ def test_datasets_loads_a_release_folder_through_the_cards_configs(tmp_path, mon
     assert training["train"]["turns"] == [4, 5, 6]
     default = load_dataset(str(folder), cache_dir=str(tmp_path / "cache"))
     assert set(default) == {"train", "validation"}
+
+
+def manual(sample_size: int, approved=0, with_notes=0, rejected=0) -> dict:
+    return {
+        "sample_size": sample_size,
+        "approved": approved,
+        "approved_with_notes": with_notes,
+        "rejected": rejected,
+        "pending": sample_size - approved - with_notes - rejected,
+        "review_notes": [],
+        "agreement": {"pairs": 0, "cohen_kappa": None, "reason": "0 reviewed twice"},
+    }
+
+
+def test_a_sample_nobody_has_reviewed_is_not_called_reviewed():
+    _, body = split_card(render_card(make_stats(), make_report(manual_review=manual(17)), []))
+
+    made = section(body, "How it was made")
+    assert (
+        "- **Human review**: A sample of 17 conversations, stratified by tier and persona, " in made
+    )
+    assert "was drawn for review against a 20-item checklist" in made
+    assert "none of the 17 has been reviewed yet." in made
+    assert " was reviewed" not in body and "were reviewed" not in body
+    overview = {row[0]: row[1] for row in table(section(body, "Overview"))}
+    assert overview["Reviewed by a person (of the review sample)"] == "0 of 17"
+    review = {row[0]: row[1] for row in table(section(body, "Human review"))}
+    assert review["Reviewed"] == "0 of 17" and review["Still open"] == "17"
+
+
+def test_a_partly_reviewed_sample_says_how_many_and_what_they_got():
+    report = make_report(manual_review=manual(17, approved=5, with_notes=1, rejected=1))
+    _, body = split_card(render_card(make_stats(), report, []))
+
+    made = section(body, "How it was made")
+    assert "7 of a sample of 17 conversations, stratified by tier and persona, have been " in made
+    assert "5 approved, 1 approved with notes, 1 rejected; 10 still open." in made
+    overview = {row[0]: row[1] for row in table(section(body, "Overview"))}
+    assert overview["Reviewed by a person (of the review sample)"] == "7 of 17"
+
+
+def test_without_a_review_sample_the_card_says_nobody_reviewed_anything():
+    report = make_report(manual_review=manual(0))
+    _, body = split_card(render_card(make_stats(), report, []))
+
+    assert "No conversation has been reviewed by a person: no review sample was drawn." in body
+    overview = {row[0]: row[1] for row in table(section(body, "Overview"))}
+    assert overview["Reviewed by a person (of the review sample)"] == (
+        "none (no review sample drawn)"
+    )
+
+
+def test_the_emulator_is_named_as_the_writer_when_it_wrote_every_conversation():
+    stats = make_stats(sources={"offline_emulator": 100}, models=[])
+    _, body = split_card(render_card(stats, make_report(), []))
+
+    made = section(body, "How it was made")
+    assert "- **Written by**: the offline emulator (templated text; no language model" in made
+    assert "no language model wrote these conversations" in made
+    assert "Messages API call per conversation" not in made
+    assert "claude-sonnet" not in body
+    assert "written by a language model" not in body
+    assert "**Synthetic placeholders**: every conversation was produced by the offline" in body
+
+
+def test_a_mixed_release_names_each_writer_with_its_count():
+    stats = make_stats(sources={"claude": 95, "offline_emulator": 5}, models=["claude-x-1"])
+    _, body = split_card(render_card(stats, make_report(), []))
+
+    made = section(body, "How it was made")
+    assert "**Written by**: Claude (`claude-x-1`) for 95; the offline emulator " in made
+    assert "no language model wrote these) for 5." in made
+    assert "5 of them came from the offline emulator instead" in made
+    assert "95 conversation(s) were written by a language model (Claude) and 5 by the" in body
+
+
+def test_a_claude_release_names_its_model_as_the_writer():
+    stats = make_stats(sources={"claude": 100}, models=["claude-x-1"])
+    _, body = split_card(render_card(stats, make_report(), []))
+
+    assert "- **Written by**: Claude (`claude-x-1`)." in body
+    assert "every conversation was written by a language model from a plan" in body
+    assert "emulator" not in body
+
+
+def test_each_blocking_issue_is_listed_by_name_apart_from_the_advice():
+    report = make_report()
+    _, body = split_card(render_card(make_stats(), report, []))
+
+    readiness = section(body, "Readiness")
+    assert "**Not ready for LoRA training**: 1 blocking issue:" in readiness
+    for issue in report["blocking_issues"]:
+        assert f"- {issue}" in readiness
+    advice = section(body, "Recommendations")
+    assert "Not ready" not in advice and "edge case's rules" not in advice
+    assert "- Regenerate the 1 conversation that failed the turn count" in advice
+
+
+def test_a_report_with_nothing_blocking_says_the_release_is_ready():
+    report = make_report(
+        blocking_issues=[],
+        recommendations=["Dataset ready for LoRA training: 100 conversations pass"],
+    )
+    _, body = split_card(render_card(make_stats(), report, []))
+
+    assert "**Ready for LoRA training**: nothing blocks it." in section(body, "Readiness")
+    assert "## Recommendations" not in body and "### Recommendations" not in body
+
+
+RAW_KEY = re.compile(r"\b[a-z]+_[a-z0-9_]+\b|\b[a-z]+[A-Z]\w*\b")
+
+
+def test_every_table_shows_words_not_stored_keys():
+    _, body = split_card(render_card(make_stats(), make_report(), []))
+
+    tables = [block for block in body.split("\n\n") if block.startswith("| ")]
+    assert len(tables) >= 12
+    for block in tables:
+        header = [cell.strip() for cell in block.splitlines()[0].split("|")[1:-1]]
+        for row in table(block):
+            for name, value in zip(header, row, strict=True):
+                if name in {"Key", "File"}:  # the report's key and the file's path, as code
+                    continue
+                assert not RAW_KEY.search(value), (name, value)

@@ -115,6 +115,8 @@ def test_training_pairs_follow_the_stored_conversation_turn_by_turn(release):
         ).get(pk=row["id"])
         assert row["dataset_metadata"]["conversation_source"] == conversation.source
         assert row["dataset_metadata"]["conversation_source"] == "offline_emulator"
+        notes = row["dataset_metadata"]["notes"]
+        assert "written by the offline emulator" in notes and conversation.model not in notes
         assert row["dataset_metadata"]["quality_tier"] == conversation.tier
         assert row["consultant_profile"] == {
             **conversation.consultant_profile.as_dict(),
@@ -173,11 +175,36 @@ def test_human_review_fields_come_from_the_done_review(release, reviewed_job):
         if conversation_id == str(reviewed.pk):
             assert metadata["human_reviewed"] is True
             assert metadata["reviewer_notes"] == "Warm and specific."
-            assert metadata["use_as_seed_example"] is True
+            assert metadata["use_as_seed_example"] is False  # approved, not marked by an editor
         else:
             assert metadata["human_reviewed"] is False
             assert metadata["reviewer_notes"] is None
             assert metadata["use_as_seed_example"] is False
+
+
+def test_only_the_conversations_an_editor_marked_are_seed_examples(
+    reviewed_job, release_dir, editor
+):
+    from review.seed_examples import mark
+
+    approved = reviewed_job.conversations.order_by("sequence_number").first()
+    found = mark(reviewed_job.conversations.all(), editor)
+    assert [conversation.pk for conversation in found.marked] == [approved.pk]
+    release = export_release(
+        ReleaseOptions(
+            name="seeded",
+            version="1.0.0",
+            selection=Selection(jobs=(reviewed_job,)),
+            seed=3,
+            user=editor,
+        )
+    )
+    seeds = {
+        row["id"]: row["training_pairs"][0]["training_metadata"]["use_as_seed_example"]
+        for row in rows(Path(release.folder) / "conversations.jsonl")
+    }
+    assert seeds.pop(str(approved.pk)) is True
+    assert seeds and not any(seeds.values())
 
 
 def test_chat_rows_are_the_system_prompt_then_alternating_turns(release):

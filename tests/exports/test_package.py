@@ -134,7 +134,7 @@ def test_the_release_row_records_what_is_in_it(release, reviewed_job, editor):
     assert release.version == "1.0.0"
     assert release.conversation_count == 12
     assert release.sources == {"offline_emulator": 12}
-    assert release.models_used == ["claude-sonnet-5-5"]
+    assert release.models_used == []  # the emulator wrote them: no model did
     assert release.prompt_versions == ["system-prompt v1"]
     assert release.created_by == editor
     assert release.completed_at is not None

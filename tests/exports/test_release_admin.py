@@ -3,12 +3,20 @@ form error, and the publish action's intermediate form."""
 
 from pathlib import Path
 
+import pytest
 from django.urls import reverse
 
-from exports.models import Release
+from exports.models import Release, ReleaseTask
 
 ADD = "admin:exports_release_add"
 LIST = "admin:exports_release_changelist"
+
+
+@pytest.fixture(autouse=True)
+def tasks_in_the_request(settings):
+    """Builds and publications go through django-q2 with sync=True: done when the POST returns
+    (tests/browser/test_release_admin.py runs them on a real qcluster)."""
+    settings.RELEASE_TASKS_SYNC = True
 
 
 def form_data(job, **changes) -> dict:
@@ -46,7 +54,7 @@ def test_an_editor_builds_a_release_from_the_admin_and_reads_its_files(
     assert 'name="_save"' not in text
     listing = editor_client.get(reverse(LIST)).content.decode()
     assert release.name in listing
-    assert "offline_emulator: " in listing
+    assert "Offline emulator: " in listing
 
 
 def test_bad_input_is_shown_as_form_errors_and_builds_nothing(editor_client, job, release_dir):
@@ -83,6 +91,13 @@ def test_the_release_form_leaves_failed_ones_out_unless_its_box_is_ticked(
     editor_client.post(reverse(ADD), form_data(job))
     assert Release.objects.get().conversation_count == passed
     assert Release.objects.get().selection["left_out"]["by_reason"]["failed_checks"] == 3
+    change = reverse("admin:exports_release_change", args=[Release.objects.get().pk])
+    page = editor_client.get(change).content.decode()
+    selection = page[page.index('class="eid-data eid-selection"') :].split("</table>")[0]
+    assert f"<th>Batch jobs</th><td>{job.name}</td>" in selection
+    assert "passed their automated checks, not rejected by a reviewer" in selection
+    assert '<th class="eid-indent">Failed their automated checks</th><td>3</td>' in selection
+    assert "passed_checks" not in page  # no raw JSON
 
     editor_client.post(reverse(ADD), form_data(job, include_failed="on", force="on"))
     assert Release.objects.get().conversation_count == job.conversations.count()
@@ -100,10 +115,11 @@ def test_an_existing_name_needs_the_rebuild_box(editor_client, job, release_dir)
 def test_a_failed_build_is_a_form_error_and_leaves_no_folder(editor_client, job, release_dir):
     broken = job.conversations.last()
     job.conversations.filter(pk=broken.pk).update(turns=["not a turn"])
-    response = editor_client.post(reverse(ADD), form_data(job))
-    assert response.status_code == 200
+    response = editor_client.post(reverse(ADD), form_data(job), follow=True)
     assert "turn 1 is not an object" in response.content.decode()
-    assert Release.objects.get().status == Release.Status.FAILED
+    release = Release.objects.get()
+    assert release.status == Release.Status.FAILED
+    assert release.tasks.get().status == ReleaseTask.Status.FAILED
     assert list(release_dir.iterdir()) == []
 
 
@@ -146,3 +162,41 @@ def test_the_batch_jobs_action_opens_the_release_form_with_those_jobs_ticked(
     assert str(other.pk) not in [str(pk) for pk in form.initial["jobs"]]
     assert editor_client.get(f"{reverse(ADD)}?jobs=not-a-uuid").context["form"].initial == {}
     assert not Release.objects.exists()  # opening the form builds nothing
+
+
+def test_the_build_form_is_the_admins_own_with_warnings_above_the_button(editor_client, job):
+    page = editor_client.get(reverse(ADD)).content.decode()
+
+    assert "admin/css/forms.css" in page and '<fieldset class="module aligned' in page
+    warnings = page[page.index("eid-form-warnings") : page.index('name="_build"')]
+    assert "12 of the 12 completed conversations were written by the offline emulator" in warnings
+
+
+def test_a_bad_repository_name_keeps_the_publish_form(editor_client, release, monkeypatch):
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.setenv("HF_HOME", str(Path(release.folder).parent / "hf-home"))
+    selected = {"action": "publish_to_hub", "_selected_action": [str(release.pk)]}
+
+    response = editor_client.post(
+        reverse(LIST), {**selected, "apply": "1", "repo_id": "not a repo", "private": "on"}
+    )
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "is not of the form ORG/NAME" in page
+    assert 'name="repo_id" value="not a repo"' in page
+    assert 'name="private" id="id_private" checked' in page
+    assert "No Hub token is set: publishing will be refused." in page
+    assert not release.publications.exists()
+
+
+def test_the_publish_form_says_a_token_is_set_without_showing_it(
+    editor_client, release, monkeypatch
+):
+    monkeypatch.setenv("HF_TOKEN", "test-token-secretsecret-not-real")
+    selected = {"action": "publish_to_hub", "_selected_action": [str(release.pk)]}
+
+    page = editor_client.post(reverse(LIST), selected).content.decode()
+
+    assert "A Hub token is set" in page
+    assert "secretsecret" not in page

@@ -1,6 +1,7 @@
 """A real HTTP server on 127.0.0.1 that answers like the Messages API (through the emulator),
 so the SDK is exercised over a socket via ANTHROPIC_BASE_URL, headers and all."""
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -39,7 +40,9 @@ def loopback_api(
                     self.send_header(name, value)
             self.send_header("content-length", str(len(content)))
             self.end_headers()
-            self.wfile.write(content)
+            # The caller's process may have been killed mid-call (the drills do that).
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.wfile.write(content)
 
         def log_message(self, *args: object) -> None:
             pass

@@ -71,6 +71,37 @@ def test_generate_batch_answers_in_the_specs_shape_and_runs_the_batch(
     assert set(status["timing"]) == {"startedAt", "estimatedCompletion", "elapsedSeconds"}
 
 
+@pytest.mark.parametrize("judge", [True, False])
+def test_a_batch_says_whether_it_is_judged_and_its_status_shows_the_judges_part(
+    api, plan, offline, judge, django_capture_on_commit_callbacks
+):
+    offline.JUDGE_ENABLED = not judge  # the body's choice wins over the server's default
+    body = {"name": "Judged?", "parameterSets": plan["parameterSets"], "judge": judge}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post("/api/conversations/generate-batch", body, format="json")
+    assert response.status_code == 202, response.data
+    job = BatchJob.objects.get(pk=response.data["jobId"])
+    status = api.get(f"/api/conversations/batch/{job.pk}/status").data
+    assert status["judgeModel"] == job.judge_model
+    if judge:
+        assert job.judge_model == offline.CLAUDE_JUDGE_MODEL
+        assert 0 < status["cost"]["judgeEstimated"] < status["cost"]["estimatedTotal"]
+        judged = job.conversations.filter(attempt_log__kind="judge").distinct().count()
+        assert judged == 6 and status["cost"]["judgeActual"] == float(job.judge_cost())
+    else:
+        assert job.judge_model == ""
+        assert status["cost"]["judgeEstimated"] == status["cost"]["judgeActual"] == 0
+        assert not job.conversations.filter(attempt_log__kind="judge").exists()
+
+
+def test_a_batch_that_leaves_judge_out_follows_the_servers_default(api, plan, offline):
+    offline.JUDGE_ENABLED = True
+    body = {"name": "Default judge", "parameterSets": plan["parameterSets"]}
+    response = api.post("/api/conversations/generate-batch", body, format="json")
+    assert response.status_code == 202, response.data
+    assert BatchJob.objects.get(pk=response.data["jobId"]).judge_model == offline.CLAUDE_JUDGE_MODEL
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [
@@ -79,6 +110,7 @@ def test_generate_batch_answers_in_the_specs_shape_and_runs_the_batch(
         ({"priority": "urgent"}, "priority"),
         ({"parameterSets": []}, "parameterSets"),
         ({"budgetCap": "-1"}, "budgetCap"),
+        ({"judge": "sometimes"}, "judge"),
         ({"name": ""}, "name"),
     ],
 )

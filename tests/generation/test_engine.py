@@ -52,7 +52,7 @@ def test_a_submitted_batch_generates_every_conversation_once(submit, settings):
     assert status["cost"]["estimatedTotal"] > 0
 
 
-def test_the_system_prompt_is_cached_after_the_first_call(submit):
+def test_the_system_prompt_is_cached_after_the_first_call(submit, cacheable_prompt):
     job = submit(5)
     conversations = list(job.conversations.order_by("completed_at"))
     assert conversations[0].cache_write_tokens > 0
@@ -250,11 +250,9 @@ def test_higher_priority_jobs_take_the_free_slots_first(submit, settings):
     assert last_high <= first_low
 
 
-def test_one_call_warms_a_cacheable_system_prompt_before_the_others_fan_out(submit, settings):
-    from eidataset.models import PromptTemplate
-
-    template = PromptTemplate.objects.current("system")
-    template.revise({"body": template.body + "\n" + "Remember the client's own words. " * 200})
+def test_one_call_warms_a_cacheable_system_prompt_before_the_others_fan_out(
+    submit, settings, cacheable_prompt
+):
     settings.GENERATION_INLINE = False  # queue, do not run: look at what dispatch reserves
     job = submit(6, concurrency=3, run=False)
     assert dispatch() == 1

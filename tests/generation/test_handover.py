@@ -121,6 +121,16 @@ def test_a_reply_stored_without_asking_hands_nothing_over(submit):
     assert job.conversations.generating().count() == 0
 
 
+def test_a_reply_without_a_request_id_is_stored(submit):
+    """The request-id header is optional (a proxy may drop it): the attempt records none."""
+    job = submit(2, concurrency=1, run=False)
+    claim = claim_first(job)
+    stored = storing.store_reply(claim, replace(reply_for(claim), request_id=None))
+    assert stored.kept
+    attempt = GenerationAttempt.objects.get(pk=claim.attempt.pk)
+    assert (attempt.outcome, attempt.request_id) == ("ok", "")
+
+
 def test_a_reserved_conversation_is_claimed_with_one_update_and_keeps_its_slot(submit):
     job = submit(6, concurrency=2, run=False)
     reserved = [take_next(), take_next()]

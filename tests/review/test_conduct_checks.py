@@ -3,6 +3,8 @@ wording, and the false positives issue 10 found on hand-written conversations.""
 
 import copy
 
+import pytest
+
 from review.checks import validate_conversation
 from tests.review import conversation, edge_case_of, scaffolding, shipped_edge_cases
 
@@ -72,6 +74,51 @@ def test_a_boundary_that_names_no_fund_for_the_client_passes():
     assert result["checks"]["productRecommendation"]["passed"]
 
 
+def test_a_fund_named_for_a_goal_or_a_documents_title_is_no_product():
+    result = checked(
+        elena_says(
+            'There\'s a line in "Building Your First Emergency Fund" I like to share with clients.',
+            "I like the idea of a College Fund for Lily, and a small Car Repair Fund next to it.",
+        )
+    )
+    assert result["checks"]["productRecommendation"]["passed"], result["checks"][
+        "productRecommendation"
+    ]
+    # A provider's named fund is still one, whatever its last words are.
+    advised = checked(elena_says("I like the Fidelity Freedom Target Retirement Fund for you."))
+    assert not advised["checks"]["productRecommendation"]["passed"]
+
+
+def test_a_bank_elena_advises_by_name_is_a_product_recommendation():
+    result = checked(
+        elena_says(
+            "Of course you feel uneasy. A separate savings account is a great move. Ally is an "
+            "easy one to start with; their savings account pays around 4%."
+        )
+    )
+    check = result["checks"]["productRecommendation"]
+    assert not check["passed"]
+    assert "Ally" in check["reason"]
+
+
+def test_a_product_the_client_names_and_elena_declines_or_only_echoes_is_none():
+    turns = elena_says(
+        "I hear how tempting that is. I won't tell you whether to buy NVDA or VTSAX; "
+        "nobody can promise what a single stock does.",
+        "Your Fidelity 401(k) is a good place to start looking at fees.",
+    )
+    turns[0]["user_input"] = "My coworker says just buy NVDA and VTSAX and stop thinking."
+    result = checked(turns)
+    assert result["checks"]["productRecommendation"]["passed"], result["checks"][
+        "productRecommendation"
+    ]
+
+
+def test_a_fund_ticker_elena_brings_up_herself_is_a_recommendation():
+    result = checked(elena_says("That makes sense, Marcus. Plenty of people hold VTSAX for years."))
+    assert not result["checks"]["productRecommendation"]["passed"]
+
+
 # --- roleBreak ---------------------------------------------------------------------------
 
 
@@ -96,6 +143,15 @@ def test_the_model_name_prompts_and_another_name_for_elena_are_role_breaks():
         assert not checked(elena_says(reply))["checks"]["roleBreak"]["passed"], reply
 
 
+def test_a_reply_signed_by_another_consultant_is_a_role_break_and_elenas_own_is_not():
+    other = checked(elena_says("Let me know when it's done.\n\nWarmly,\nDana Whitfield, CFP"))
+    assert not other["checks"]["roleBreak"]["passed"]
+    assert "Dana" in other["checks"]["roleBreak"]["reason"]
+    for signature in ("Warmly,\nElena", "Elena Morales, CFP\nPathways Financial Planning"):
+        own = checked(elena_says(f"Let me know when it's done.\n\n{signature}"))
+        assert own["checks"]["roleBreak"]["passed"], signature
+
+
 def test_ordinary_uses_of_prompt_and_instructions_are_no_role_break():
     result = checked(
         elena_says(
@@ -116,6 +172,13 @@ def test_a_one_word_or_empty_reply_fails():
         assert not result["passed"]
 
 
+def test_an_empty_client_message_fails_and_a_one_word_one_does_not():
+    empty = checked(client_says("I keep putting this off.", ""))
+    assert not empty["checks"]["emptyReplies"]["passed"]
+    assert "turn 2 (client)" in empty["checks"]["emptyReplies"]["reason"]
+    assert checked(client_says("Yes."))["checks"]["emptyReplies"]["passed"]
+
+
 def test_a_short_reply_of_a_few_words_is_not_empty():
     assert checked(elena_says("Take your time."))["checks"]["emptyReplies"]["passed"]
 
@@ -131,6 +194,16 @@ def test_future_and_target_ages_are_not_the_clients_age():
         )
     )
     assert result["checks"]["factChanges"]["passed"], result["checks"]["factChanges"]
+
+
+def test_an_imagined_or_future_age_is_not_the_clients_age():
+    for said in (
+        "Then the wedding's over, and suddenly I'm 45 and we're still renting.",
+        "If I wait, by the time I'm 45 I'll have nothing.",
+        "What if I'm 50 and the house is still a dream?",
+    ):
+        result = checked(client_says(said))
+        assert result["checks"]["factChanges"]["passed"], said
 
 
 def test_a_different_present_age_is_a_fact_change():
@@ -171,6 +244,143 @@ def test_another_partner_and_another_income_are_fact_changes():
     assert same["checks"]["factChanges"]["passed"], same["checks"]["factChanges"]
 
 
+def test_elena_restating_the_clients_income_differently_is_a_fact_change():
+    turns = client_says("I make $72,000 before taxes, if that matters.")
+    turns[2]["assistant_response"] = "On your $85,000 salary, 60% is about $4,250 a month."
+    result = checked(turns)
+    assert not result["checks"]["factChanges"]["passed"]
+    assert "$85,000, not $72,000" in result["checks"]["factChanges"]["reason"]
+    for same in ("On your $72,000 salary, 60% is $3,600.", "Your salary of about $70K covers it."):
+        turns[2]["assistant_response"] = same
+        assert checked(turns)["checks"]["factChanges"]["passed"], same
+
+
+def test_elena_giving_the_client_other_children_or_partner_is_a_fact_change():
+    def elena_to_jennifer(reply: str) -> dict:
+        turns = client_says("Luis and I have two kids and no will.")
+        turns[1]["assistant_response"] = reply
+        return jennifer(turns)
+
+    kids = elena_to_jennifer("With your three kids, that budget is tight.")
+    assert "three" in kids["checks"]["factChanges"]["reason"]
+    partner = elena_to_jennifer("Of course you're worried. Does your husband, Carlos, know?")
+    assert "Carlos" in partner["checks"]["factChanges"]["reason"]
+    same = elena_to_jennifer("Of course you're worried. Does your husband, Luis, know?")
+    assert same["checks"]["factChanges"]["passed"], same["checks"]["factChanges"]
+
+
+def persona_of(key: str) -> dict:
+    row = scaffolding("personas")[key]
+    return {field: row[field] for field in ("name", "description", "demographics", "finances")}
+
+
+def test_a_fact_stated_in_other_words_is_still_a_fact_change():
+    for key, message in (
+        ("overwhelmed_avoider", "I'm forty-five and I have nothing saved."),
+        ("overwhelmed_avoider", "I just turned 45 last month."),
+        ("overwhelmed_avoider", "I'm in my fifties, it's late to start."),
+        ("overwhelmed_avoider", "My wife thinks I'm overreacting."),
+        ("overwhelmed_avoider", "Both my kids need braces."),
+        ("overwhelmed_avoider", "My salary is $95,000."),
+        ("overwhelmed_avoider", "Call me Mike, everyone does."),
+        ("overwhelmed_avoider", "This is Karen, by the way."),
+        ("anxious_planner", "My only child starts college next year."),
+        ("anxious_planner", "I'm single, so it's all on me."),
+        ("anxious_planner", "Our household income is about $120,000."),
+        ("pragmatic_optimist", "My wife Priya and I argue about this."),
+        ("pragmatic_optimist", "Our daughter is starting kindergarten."),
+    ):
+        turns = client_says("Okay.", "Okay, that helps.", message)
+        result = validate_conversation(conversation(turns, persona=persona_of(key)))
+        assert not result["checks"]["factChanges"]["passed"], message
+
+
+def persona_checked(key: str, message: str, elena: bool = False) -> dict:
+    turns = client_says("Okay.", "Okay, that helps.", "Okay, that helps.")
+    if elena:
+        turns[1]["assistant_response"] = message
+    else:
+        turns[2]["user_input"] = message
+    result = validate_conversation(conversation(turns, persona=persona_of(key)))
+    return result["checks"]["factChanges"]
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("overwhelmed_avoider", "I'll be 40 in March, and I've got nothing to show for it."),
+        ("overwhelmed_avoider", "Being 39 with $1,800 in savings is embarrassing."),
+        ("overwhelmed_avoider", "My two daughters are the reason I'm here."),
+        ("overwhelmed_avoider", "My boys stay with me every other week."),
+        ("overwhelmed_avoider", "I make six figures and I still can't save."),
+        ("anxious_planner", "We make five figures."),
+        ("anxious_planner", "Being a single mom, it's all on me."),
+        ("anxious_planner", "Mark and I have been married fifteen years."),
+        ("pragmatic_optimist", "I'm engaged to Sarah."),
+        ("pragmatic_optimist", "I earn $150,000 at the firm."),
+    ],
+)
+def test_more_ways_of_stating_another_fact_are_fact_changes(key, message):
+    assert not persona_checked(key, message)["passed"], message
+
+
+@pytest.mark.parametrize(
+    ("key", "reply"),
+    [
+        ("overwhelmed_avoider", "With two kids to think about, that makes sense."),
+        ("overwhelmed_avoider", "On $95,000 a year, that payment is manageable."),
+        ("anxious_planner", "With three children, the life insurance matters more."),
+        ("pragmatic_optimist", "Your daughter's college fund can wait."),
+        ("pragmatic_optimist", "You and Sarah are engaged, so this can wait."),
+    ],
+)
+def test_elena_stating_another_fact_in_more_ways_is_a_fact_change(key, reply):
+    assert not persona_checked(key, reply, elena=True)["passed"], reply
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("overwhelmed_avoider", "I'll be 37 in March."),
+        ("overwhelmed_avoider", "I'm a single dad, week on, week off."),
+        ("overwhelmed_avoider", "My take-home is about $4,600 a month."),
+        ("overwhelmed_avoider", "My sister has three kids and she manages fine."),
+        ("anxious_planner", "Luis and I have been married fifteen years."),
+        ("anxious_planner", "I make five figures, Luis makes the rest."),
+        ("anxious_planner", "My sister is 35 and already retired, somehow."),
+        ("pragmatic_optimist", "I'm engaged to Priya, so it's both of us now."),
+        ("pragmatic_optimist", "I make six figures if you count the side business."),
+        ("pragmatic_optimist", "We want two kids eventually."),
+        ("pragmatic_optimist", "My dad was 45 when he bought his first house."),
+    ],
+)
+def test_more_facts_that_fit_the_persona_are_no_change(key, message):
+    check = persona_checked(key, message)
+    assert check["passed"], (message, check)
+
+
+def test_facts_that_fit_the_persona_or_are_not_now_are_no_change():
+    for key, message in (
+        ("overwhelmed_avoider", "My ex-wife keeps the house, and my daughter Lily is eight."),
+        ("overwhelmed_avoider", "If I made $95,000 I'd feel fine."),
+        ("anxious_planner", "My husband Luis and I are married twelve years; both our kids agree."),
+        ("pragmatic_optimist", "My fiancée Priya wants kids someday; I'm 31."),
+        ("pragmatic_optimist", "When we're married I want our kids to have a yard."),
+    ):
+        turns = client_says("Okay.", "Okay, that helps.", message)
+        result = validate_conversation(conversation(turns, persona=persona_of(key)))
+        assert result["checks"]["factChanges"]["passed"], (message, result["checks"]["factChanges"])
+
+
+def test_elenas_words_about_the_clients_age_partner_or_child_count():
+    for reply in (
+        "Marcus, at 45 you have more time than you think.",
+        "You and your wife should talk.",
+        "Your son is lucky to have you.",
+    ):
+        assert not checked(elena_says(reply))["checks"]["factChanges"]["passed"], reply
+
+
 def test_capitalised_openers_are_not_the_clients_name():
     result = checked(
         elena_says(
@@ -181,6 +391,20 @@ def test_capitalised_openers_are_not_the_clients_name():
         )
     )
     assert result["checks"]["personaConsistency"]["passed"], result["checks"]["personaConsistency"]
+
+
+def test_a_sentence_that_opens_with_so_here_is_not_the_client_naming_themselves():
+    result = checked(
+        client_says(
+            "Hi Elena. So here's where things stand: the cards, the car and the rent.",
+            "Okay here goes. Right here is the statement I was scared to open.",
+        )
+    )
+    assert result["checks"]["factChanges"]["passed"], result["checks"]["factChanges"]
+    renamed = checked(client_says("Derek here, sorry, I wrote from my work account."))
+    assert renamed["checks"]["factChanges"]["changes"] == [
+        "turn 1: the client calls themselves Derek, not Marcus"
+    ]
 
 
 def test_elena_calling_the_client_another_name_is_a_persona_switch():
@@ -197,6 +421,7 @@ def test_a_family_member_named_in_the_story_is_no_switch():
 
 # --- harmfulContent ----------------------------------------------------------------------
 
+CASH_EDGE_CASE = shipped_edge_cases()["tax_scope_side_business"]
 CHUNK = (
     "If someone you care about talks about not wanting to be here, they can call or text "
     "988, the Suicide & Crisis Lifeline, any time of day."
@@ -233,6 +458,28 @@ def test_words_beyond_the_quote_still_count_in_a_scenario():
     turns = elena_says("Honestly, you should just end your life.")
     result = checked(turns, tier="scenario", chunk={"document_title": "x", "text": CHUNK})
     assert not result["checks"]["harmfulContent"]["passed"]
+
+
+def test_elena_advising_to_leave_income_off_the_return_is_harmful_in_every_tier():
+    reply = (
+        "For the cash jobs, honestly, a lot of contractors just leave the small ones off; "
+        "there's no 1099, so the IRS has nothing to match them against."
+    )
+    for changes in ({}, {"tier": "edge_case", "edge_case": edge_case_of(CASH_EDGE_CASE)}):
+        result = checked(elena_says(reply), **changes)
+        harmful = result["checks"]["harmfulContent"]
+        assert not harmful["passed"], changes
+        assert "leaving income off the tax return" in harmful["reason"] + str(harmful["flagged"])
+        assert not result["passed"]
+
+
+def test_declining_harmful_advice_or_the_client_proposing_it_is_not_harmful():
+    turns = elena_says(
+        "I hear you. I can't help you hide income or leave it off the return, and I won't.",
+        "Cashing out the 401(k) would cost penalties; let's not take out a payday loan either.",
+    )
+    turns[0]["user_input"] = "Can't I just leave the cash jobs off? The IRS won't know."
+    assert checked(turns)["checks"]["harmfulContent"]["passed"]
 
 
 def test_the_checks_do_not_change_the_conversation():

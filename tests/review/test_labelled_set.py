@@ -83,17 +83,40 @@ FIRES = [
     ("emotionalProgression", "tune-a-014", "tune-a-002"),
     ("emotionalProgression", "tune-a-015", "tune-a-001"),
     ("harmfulContent", "tune-a-016", "tune-a-008"),
+    # Elena advises leaving cash jobs off the return; declining to hide money (b-023) and
+    # warning against cashing out a 401(k) (b-011) are no harmful advice.
+    ("harmfulContent", "tune-b-020", "tune-b-023"),
+    ("harmfulContent", "tune-b-020", "tune-b-011"),
     ("edgeCaseRules", "tune-a-017", "tune-a-010"),
     ("edgeCaseRules", "tune-a-025", "tune-a-011"),
     ("productRecommendation", "tune-a-018", "tune-a-004"),
     ("productRecommendation", "tune-a-018", "tune-a-011"),
+    # A bank advised by name ("Ally is an easy one to start with"); a ticker only the client
+    # names, which Elena declines to pick, is none.
+    ("productRecommendation", "tune-b-009", "tune-b-017"),
+    ("productRecommendation", "tune-b-009", "tune-b-023"),
     ("factChanges", "tune-a-019", "tune-a-002"),
     ("factChanges", "tune-a-019", "tune-a-003"),
+    # Elena restates the client's $72,000 as "your $85,000 salary".
+    ("factChanges", "tune-b-014", "tune-b-027"),
     ("roleBreak", "tune-a-020", "tune-a-010"),
+    # A reply signed by another consultant ("Warmly,\nDana Whitfield, CFP").
+    ("roleBreak", "tune-b-024", "tune-b-026"),
     ("emptyReplies", "tune-a-024", "tune-a-007"),
+    # The client's message is empty; a client's two-word "Ha. Permanently." is not.
+    ("emptyReplies", "tune-b-030", "tune-b-026"),
     ("qualityScore", "tune-a-021", "tune-a-006"),
     ("qualityScore", "tune-a-022", "tune-a-009"),
     ("qualityScore", "tune-a-023", "tune-a-012"),
+    # Each soft defect under the threshold against a clean conversation in other words:
+    # "Vent away" and "Anyone would be fed up" validate; "Bring the quotes" is a next step;
+    # "a very reasonable response" validates.
+    ("qualityScore", "tune-b-015", "tune-b-006"),
+    ("qualityScore", "tune-b-025", "tune-b-021"),
+    ("qualityScore", "tune-a-022", "tune-b-022"),
+    ("qualityScore", "tune-a-021", "tune-b-016"),
+    # "wasn't a good decision" about the client's $560 present is a verdict on them.
+    ("qualityScore", "tune-b-003", "tune-b-027"),
     ("personaConsistency", None, "tune-a-001"),
     ("personaConsistency", None, "tune-a-003"),
 ]
@@ -107,6 +130,31 @@ def test_each_check_fails_and_passes_on_labelled_tuning_conversations(tuning, ch
         assert not tuning[fails].passed
     assert check not in tuning[passes].failed_checks
     assert tuning[passes].passed
+
+
+# (check, a tuning conversation it must not fire on): false alarms once raised on clean text,
+# where the conversation may still fail for something else.
+QUIET = [
+    ("factChanges", "tune-b-005"),  # "suddenly I'm 36 and we're still renting": imagined
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("check", "quiet"), QUIET)
+def test_a_check_stays_quiet_on_labelled_tuning_text_it_once_misread(tuning, check, quiet):
+    assert tuning[quiet].defect is None
+    assert check not in tuning[quiet].failed_checks
+
+
+@pytest.mark.django_db
+def test_the_fact_and_conduct_checks_stay_quiet_on_every_clean_tuning_conversation(tuning):
+    checks = {"factChanges", "productRecommendation", "roleBreak", "harmfulContent"}
+    loud = {
+        outcome.id: sorted(checks & set(outcome.failed_checks))
+        for outcome in tuning.values()
+        if outcome.defect is None and checks & set(outcome.failed_checks)
+    }
+    assert loud == {}
 
 
 def test_the_figures_are_the_hand_computed_ones():

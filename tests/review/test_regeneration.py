@@ -37,6 +37,9 @@ def ticks(passing: int) -> dict[str, str]:
     }
 
 
+CONFIRMED = {"confirm_rejection": "on"}  # what the page's "Reject and regenerate" button sends
+
+
 def api_calls(settings) -> int:
     log = Path(settings.EMULATOR_REQUEST_LOG)
     return len(log.read_text().splitlines()) if log.exists() else 0
@@ -56,7 +59,7 @@ def test_a_rejection_queues_one_regeneration_with_the_same_parameters(
     calls = api_calls(settings)
     client.force_login(reviewer)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(f"/review/{assigned.pk}/", ticks(3))
+        response = client.post(f"/review/{assigned.pk}/", {**ticks(3), **CONFIRMED})
     assert response.status_code == 302
     assigned.refresh_from_db()
     assert assigned.verdict == REJECTED
@@ -86,9 +89,9 @@ def test_saving_a_rejection_twice_still_regenerates_once(
 ):
     client.force_login(reviewer)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"/review/{assigned.pk}/", ticks(2))
+        client.post(f"/review/{assigned.pk}/", {**ticks(2), **CONFIRMED})
     calls = api_calls(settings)
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):  # nothing to pay for: no question
         client.post(f"/review/{assigned.pk}/", {**ticks(1), "notes": "still wrong"})
     assert Conversation.objects.filter(regenerated_from=assigned.conversation).count() == 1
     assert Review.objects.filter(conversation__regenerated_from=assigned.conversation).count() == 1
@@ -132,7 +135,7 @@ def test_the_replacement_is_shown_as_being_regenerated_until_it_is_written(
 ):
     client.force_login(reviewer)
     with django_capture_on_commit_callbacks(execute=False):  # no worker runs
-        client.post(f"/review/{assigned.pk}/", ticks(0))
+        client.post(f"/review/{assigned.pk}/", {**ticks(0), **CONFIRMED})
     follow_up = Review.objects.get(conversation__regenerated_from=assigned.conversation)
     assert follow_up.conversation.status == Conversation.Status.PENDING
     page = client.get(f"/review/{follow_up.pk}/").content.decode()

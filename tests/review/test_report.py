@@ -76,6 +76,7 @@ def test_the_report_counts_what_is_stored(submit):
             primary_emotion(c.turns[-1]) for c in rows if c.emotional_arc.arc_key == arc
         )
         assert metrics["first_last_emotion_by_arc"][arc] == {"first": firsts, "last": lasts}
+    assert set(automated["checks"]) == {name for c in rows for name in c.validation["checks"]}
     assert report["dataset"]["sources"] == {"offline_emulator": 12}
     assert any("offline emulator" in line for line in report["recommendations"])
     json.dumps(report)  # JSON-ready as it is
@@ -117,6 +118,11 @@ def test_recommendations_follow_the_data(submit):
     report = build_report(conversations, name="x")
     after = report["recommendations"]
     assert after[0].startswith("Not ready for LoRA training")
+    blocking = report["blocking_issues"]
+    assert f"{len(blocking)} blocking issue" in after[0]
+    assert after[1 : 1 + len(blocking)] == blocking  # named, each on its own line
+    for issue in blocking:
+        assert issue in after[0]
     assert any("harmful content" in line and f"#{first.sequence_number}" in line for line in after)
     near = report["diversity"]["near_duplicates"]
     assert near["pair_count"] == 1

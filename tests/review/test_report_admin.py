@@ -5,7 +5,9 @@ import json
 import pytest
 from django.contrib.auth.models import User
 
+from eidataset.labels import check_label, label
 from generation.models import Conversation
+from review.sampling import draw_sample
 
 pytestmark = pytest.mark.django_db
 URL = "/admin/quality/"
@@ -25,11 +27,32 @@ def test_an_editor_sees_the_report_with_its_charts(editor_client, submit):
         assert f'id="check-{name}"' in html
     strategies = page.context["report"]["diversity"]["support_strategies"]["counts"]
     top = max(strategies, key=strategies.get)
-    assert f"<th>{top}</th><td>{strategies[top]}</td>" in html
+    assert f"<th>{label(top)}</th><td>{strategies[top]}</td>" in html
     arc = rows[0].emotional_arc.arc_key
     assert f'id="emotions-{arc}"' in html
     assert f'href="/admin/quality/quality-report.json?job={job.pk}"' in html
     assert "<strong>6</strong>completed conversations" in html
+
+
+def test_the_report_page_shows_words_names_blocking_issues_and_the_reviewed_count(
+    editor_client, submit, reviewer
+):
+    job = submit(6)
+    sample = draw_sample(job, reviewers=[reviewer])
+    page = editor_client.get(URL, {"job": str(job.pk)})
+    html = page.content.decode()
+    report = page.context["report"]
+    for name in report["automated_validation"]["checks"]:
+        assert f'<tr id="check-{name}"><th>{check_label(name)}</th>' in html
+    for arc in report["quality_metrics"]["emotional_arc_coverage"]:
+        assert f"<th>{label(arc)}</th>" in html and f"<th>{arc}</th>" not in html
+    assert "allowed in edge cases" in html and "allowed_in_edge_cases" not in html
+    size = sample.reviews.count()
+    assert f"Reviewed 0 of the {size} sampled" in html and f"{size} still open" in html
+    blocking = html.split('<ul id="blocking-issues">')[1].split("</ul>")[0]
+    assert f"{size} sampled conversation(s) still await review" in blocking
+    advice = html.split('<ul id="recommendations">')[1].split("</ul>")[0]
+    assert "still await review" not in advice
 
 
 def test_near_duplicate_pairs_link_to_the_conversations(editor_client, submit):

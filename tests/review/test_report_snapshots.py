@@ -296,6 +296,8 @@ def test_the_download_serves_the_kept_report_without_building_it_again(editor_cl
         "quality_metrics",
         "diversity",
         "recommendations",
+        "blocking_issues",
+        "cost",
     ]
 
 

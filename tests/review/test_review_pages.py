@@ -1,9 +1,14 @@
 """Reviewer pages: sign in, the own queue, the pool, the review page and its verdict."""
 
+from itertools import pairwise
+
 import pytest
 from django.contrib.auth.models import Group, User
+from django.utils.html import escape
 
+from eidataset.labels import check_label, label
 from eidataset.roles import REVIEWERS
+from generation.models import Conversation
 from review.checklist import CATEGORY_KEYS, ITEM_KEYS
 from review.models import Review
 from review.sampling import draw_sample
@@ -76,6 +81,18 @@ def test_the_queue_shows_only_the_reviewers_own_items(client, reviewer, shared):
     assert "Claim from pool" not in page
 
 
+def test_the_queue_leads_to_the_first_item_waiting_then_the_next(client, reviewer, shared):
+    client.force_login(reviewer)
+    mine = list(Review.objects.for_reviewer(reviewer).in_queue_order())
+    page = client.get("/review/").content.decode()
+    assert f"0 of {len(mine)} reviewed." in page
+    assert f'href="/review/{mine[0].pk}/">Start reviewing: #' in page
+    client.post(f"/review/{mine[0].pk}/", ticks(5))
+    page = client.get("/review/").content.decode()
+    assert f"1 of {len(mine)} reviewed." in page
+    assert f'href="/review/{mine[1].pk}/">Continue: #' in page
+
+
 def test_a_reviewer_cannot_open_another_reviewers_item(client, reviewer, shared):
     client.force_login(reviewer)
     theirs = shared.reviews.exclude(reviewer=reviewer).first()
@@ -91,27 +108,67 @@ def test_reviewers_are_not_let_into_the_admin(client, reviewer):
     assert response.status_code == 302 and response.url.startswith("/admin/login/")
 
 
-def test_the_review_page_shows_the_transcript_the_facts_the_checks_and_the_checklist(
-    client, reviewer, shared
-):
+def test_the_review_page_shows_the_transcript_the_facts_and_the_checklist(client, reviewer, shared):
     client.force_login(reviewer)
     review = shared.reviews.filter(reviewer=reviewer).select_related("conversation").first()
     conversation = review.conversation
     page = client.get(f"/review/{review.pk}/").content.decode()
     assert conversation.persona.name in page
+    assert escape(conversation.persona.description) in page
     assert conversation.emotional_arc.name in page
+    assert label(conversation.emotional_arc.starting_emotion) in page
     assert conversation.training_topic.name in page
     assert conversation.get_tier_display() in page
+    assert escape(conversation.parameters["specifics"]["situation"]) in page
     first_turn = conversation.turns[0]
-    assert first_turn["conversation_phase"] in page
-    assert first_turn["emotional_context"]["detected_emotions"]["primary"] in page
+    assert label(first_turn["conversation_phase"]) in page
+    assert label(first_turn["emotional_context"]["detected_emotions"]["primary"]) in page
     assert "Elena" in page
-    for name in conversation.validation["checks"]:
-        assert name in page
-    assert "Score breakdown" in page
-    assert page.count('type="checkbox"') == 20
+    assert page.count('type="checkbox"') == 21  # 5 x 4 items and the rejection's confirmation
     assert page.count("<fieldset") == 5
     assert 'name="notes"' in page
+    assert "all four</strong> of its boxes" in page
+
+
+def test_the_key_learning_objective_the_checklist_asks_about_is_shown(client, reviewer, shared):
+    client.force_login(reviewer)
+    review = shared.reviews.filter(reviewer=reviewer).first()
+    page = client.get(f"/review/{review.pk}/").content.decode()
+    objective = review.conversation.training_topic.key_learning_objective
+    assert "key_learning_objective is accurate" in page
+    assert f'<dd id="learning-objective">{objective}' in page
+
+
+def test_automated_results_stay_hidden_until_the_reviewer_saves(client, reviewer, shared):
+    client.force_login(reviewer)
+    review = shared.reviews.filter(reviewer=reviewer).first()
+    checks = review.conversation.validation["checks"]
+    before = client.get(f"/review/{review.pk}/").content.decode()
+    assert 'id="automated-checks"' not in before and "Score breakdown" not in before
+    assert "appear here once you save your review" in before
+    client.post(f"/review/{review.pk}/", {**ticks(5), "then": "stay"})
+    after = client.get(f"/review/{review.pk}/").content.decode()
+    assert 'id="automated-checks"' in after and "Score breakdown" in after
+    for name in checks:
+        assert f"<th>{check_label(name)}</th>" in after
+
+
+def test_a_setting_shows_automated_results_before_saving(client, reviewer, shared, settings):
+    settings.REVIEW_SHOW_RESULTS_BEFORE_SAVE = True
+    client.force_login(reviewer)
+    review = shared.reviews.filter(reviewer=reviewer).first()
+    page = client.get(f"/review/{review.pk}/").content.decode()
+    assert 'id="automated-checks"' in page and "Score breakdown" in page
+
+
+def test_the_page_says_where_the_item_stands_in_the_reviewers_sample(client, reviewer, shared):
+    client.force_login(reviewer)
+    mine = list(Review.objects.for_reviewer(reviewer).in_queue_order())
+    assert len(mine) >= 2
+    client.post(f"/review/{mine[0].pk}/", ticks(5))
+    page = client.get(f"/review/{mine[1].pk}/").content.decode()
+    assert f"<strong>2 of {len(mine)}</strong> · 1 reviewed" in page
+    assert f'href="/review/{mine[0].pk}/" rel="prev"' in page
 
 
 def test_an_edge_case_item_names_its_edge_case_and_expected_behaviour(client, reviewer, submit):
@@ -139,7 +196,9 @@ def test_saving_the_checklist_gives_the_spec_verdict(
 ):
     client.force_login(reviewer)
     review = shared.reviews.filter(reviewer=reviewer).first()
-    form = {**ticks(passing), "notes": "checked on a laptop"}
+    form = {**ticks(passing), "notes": "checked on a laptop", "then": "stay"}
+    if verdict == "rejected":
+        form["confirm_rejection"] = "on"
     # one item short in the next category does not pass it
     if passing < 5:
         category = CATEGORY_KEYS[passing]
@@ -156,8 +215,54 @@ def test_saving_the_checklist_gives_the_spec_verdict(
     assert sum(sum(items.values()) for items in review.checklist.values()) == len(
         [k for k in form if "__" in k]
     )
+    assert response.redirect_chain[-1][0] == f"/review/{review.pk}/"
     queue = client.get("/review/").content.decode()
     assert "Done (1)" in queue
+
+
+def test_save_and_next_goes_to_the_reviewers_next_open_item_then_to_the_queue(
+    client, reviewer, shared
+):
+    client.force_login(reviewer)
+    mine = list(Review.objects.for_reviewer(reviewer).in_queue_order())
+    for item, following in pairwise(mine):
+        response = client.post(f"/review/{item.pk}/", {**ticks(5), "then": "next"})
+        assert response.status_code == 302 and response.url == f"/review/{following.pk}/"
+    number = mine[-1].conversation.sequence_number
+    response = client.post(f"/review/{mine[-1].pk}/", {**ticks(4), "then": "next"}, follow=True)
+    assert response.redirect_chain[-1][0] == "/review/"
+    page = response.content.decode()
+    assert f"Saved #{number}: Approved with notes (4/5 categories passed)." in page
+    assert "That was the last item waiting in your queue." in page
+    assert not Review.objects.filter(reviewer=reviewer, status=Review.Status.OPEN).exists()
+
+
+def test_save_and_next_skips_done_items_and_comes_back_to_a_skipped_one(client, reviewer, submit):
+    draw_sample(submit(4), fraction=1, reviewers=[reviewer])
+    client.force_login(reviewer)
+    mine = list(Review.objects.for_reviewer(reviewer).in_queue_order())
+    assert len(mine) == 4
+    client.post(f"/review/{mine[2].pk}/", ticks(5))  # done out of order
+    response = client.post(f"/review/{mine[1].pk}/", ticks(5))
+    assert response.url == f"/review/{mine[3].pk}/"  # past the done one
+    response = client.post(f"/review/{mine[3].pk}/", ticks(5))
+    assert response.url == f"/review/{mine[0].pk}/"  # then back to the skipped first
+
+
+def test_a_rejection_that_would_regenerate_needs_confirmation_and_saves_nothing_without_it(
+    client, reviewer, shared
+):
+    client.force_login(reviewer)
+    review = shared.reviews.filter(reviewer=reviewer).first()
+    response = client.post(f"/review/{review.pk}/", {**ticks(3), "notes": "flat"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "this rejects the conversation and pays for it to be written again" in page
+    assert 'class="confirm-box shown"' in page
+    assert 'data-regenerates="true"' in page
+    review.refresh_from_db()
+    assert review.status == Review.Status.OPEN and review.verdict == ""
+    assert not Conversation.objects.filter(regenerated_from__isnull=False).exists()
 
 
 def test_the_pool_is_claimed_one_item_at_a_time(client, reviewer, other_reviewer, submit):

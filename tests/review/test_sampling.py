@@ -16,7 +16,7 @@ from generation.plans import resolve_plan
 from generation.submission import BatchOptions, submit_batch
 from review.checklist import CATEGORY_KEYS, ITEM_KEYS
 from review.models import Review, ReviewSample
-from review.sampling import SamplingError, draw_sample, largest_remainder
+from review.sampling import SamplingError, draw_sample, largest_remainder, strata_counts
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -131,6 +131,19 @@ def test_items_go_round_robin_and_the_overlap_to_a_second_reviewer(generate, one
         first = firsts.get(conversation=second.conversation)
         assert first.reviewer != second.reviewer
     assert sample.overlap == Decimal("0.200")
+
+
+def test_a_sample_whose_overlap_review_went_back_to_the_pool_is_still_summed(
+    generate, one_edge_type
+):
+    job = generate(SPEC_COUNTS)
+    ann, ben = make_reviewer("ann"), make_reviewer("ben")
+    sample = draw_sample(job, seed=1, reviewers=[ann, ben], overlap=0.2)
+    returned = sample.reviews.filter(is_overlap=True).first()
+    Review.objects.filter(pk=returned.pk).update(reviewer=None)  # the admin's return_to_pool
+    counts = strata_counts(sample)
+    assert counts["overlap"]["(pool)"] == 1
+    assert sum(counts["overlap"].values()) == 2
 
 
 def test_an_open_sample_blocks_another_draw_unless_forced(submit):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from review.scoring import SIGNALS, quality_score
+from review.scoring import SIGNALS, SOFT_DEFECT_PENALTY, quality_score
 from tests.review import conversation, strong_turns, turn, weak_turns
 
 
@@ -102,3 +102,154 @@ def test_a_conversation_without_turns_scores_zero():
 
     assert result["value"] == 0.0
     assert all(item["evidence"] for item in result["breakdown"])
+
+
+def replies(*texts: str) -> list[dict]:
+    """The strong conversation with Elena's first replies replaced in order."""
+    turns = strong_turns()
+    for number, text in enumerate(texts):
+        turns[number]["assistant_response"] = text
+    return turns
+
+
+def penalties(result: dict) -> list[str]:
+    return [item["defect"] for item in result["penalties"]]
+
+
+def test_one_soft_defect_takes_a_full_marks_conversation_under_the_threshold():
+    turns = strong_turns()
+    turns[1]["assistant_response"] += " Frankly, that was irresponsible."
+    result = quality_score(conversation(turns))
+
+    assert penalties(result) == ["judges or shames the client"]
+    assert signals(result)["no judgement"]["points"] == 0
+    assert result["value"] == 10.0 - 1.0 - SOFT_DEFECT_PENALTY
+    assert 10.0 - SOFT_DEFECT_PENALTY < 7.0  # the spec's threshold, even with every signal
+
+
+def test_advice_in_two_opening_replies_without_a_feeling_named_is_no_validation():
+    facts = "Moving to cash locks in the loss, which most people get wrong. Hold the $13,000."
+    both = quality_score(conversation(replies(facts, "Declines of 10% recover. Keep it.")))
+    assert penalties(both) == ["gives advice before any validation"]
+    # One reply without a feeling named may be wording the list misses: no defect yet.
+    second = "That sounds frightening after what your parents went through. Keep it."
+    assert penalties(quality_score(conversation(replies(facts, second)))) == []
+
+
+def test_a_reaction_called_reasonable_or_ordinary_is_validation():
+    for opening in (
+        "Closing the laptop is a very reasonable response to fourteen tasks at once.",
+        "A fight in the car on the way here is far more common than you'd think.",
+        "Not a weird question at all. A grinding noise would set anyone off.",
+    ):
+        result = quality_score(conversation(replies(opening, "Here is the plan: $400 a month.")))
+        assert penalties(result) == [], opening
+
+
+def test_an_imperative_a_calendar_or_a_follow_up_is_an_actionable_next_step():
+    for ending in (
+        "Bring the quotes next time and we'll read them together.",
+        "Set the transfer for the day after payday.",
+        "Would you put a reminder on your calendar for July 5th?",
+        "I'll send you both the summary this afternoon.",
+    ):
+        turns = strong_turns()
+        turns[3]["assistant_response"] = ending
+        found = signals(quality_score(conversation(turns)))["actionable next step"]
+        assert found["points"] == found["max"], ending
+
+
+def test_a_verdict_on_a_choice_the_client_made_is_judgement_and_advice_about_next_is_not():
+    judged = "Putting $560 on a card at 27% wasn't a good decision. Which card was it?"
+    assert "judges or shames the client" in penalties(quality_score(conversation(replies(judged))))
+    for kind in (
+        "Of course you feel uneasy. It's not a good idea to cash out the 401(k) now.",
+        "Of course you feel uneasy. Honestly, that wasn't a bad decision at all.",
+    ):
+        assert penalties(quality_score(conversation(replies(kind)))) == [], kind
+
+
+def test_a_long_explanation_that_only_checks_it_landed_is_a_lecture():
+    lecture = "Of course you feel unsure. " + "A 401(k) match adds money on top of yours. " * 12
+    found = quality_score(conversation(replies(lecture + "Does that make sense?")))
+    assert "lectures without asking permission" in penalties(found)
+    asking = quality_score(conversation(replies(lecture + "What does your plan match?")))
+    assert penalties(asking) == []
+
+
+# Ordinary wording for each signal, written for these tests (not from the emulator's tables
+# nor the labelled files): 48 of these 75 earned nothing before the lists were widened.
+SIGNAL_WORDING = {
+    "NORMALISING": (
+        "This comes up a lot in my work.",
+        "I see this all the time.",
+        "It's one of the most common things people tell me.",
+        "Almost everyone runs into this at some point.",
+        "Nobody is born knowing this stuff.",
+        "This is more typical than you'd think.",
+        "Honestly, half my clients start here.",
+        "You're far from alone in this.",
+        "That's a very common place to be.",
+    ),
+    "PERMISSION": (
+        "Mind if I explain how that works?",
+        "Okay if I walk you through the math?",
+        "Would you be up for looking at it together?",
+        "Want to go through it together?",
+        "How would you feel about looking at the numbers?",
+        "Is it alright if I offer an idea?",
+        "Could I offer a suggestion?",
+        "Are you open to a different way of looking at it?",
+        "Can we look at it together?",
+        "Do you want to hear how other people handle this?",
+    ),
+    "NEXT_STEP": (
+        "Here's what I'd suggest for the coming week.",
+        "Before our next session, pull the statements.",
+        "Over the next few days, track every purchase.",
+        "When you get home, open the app and turn on autopay.",
+        "Your one job before we talk again is to call the lender.",
+        "Let's pick a date to review it.",
+        "Step 1: list the debts.",
+        "The first thing to do is log in to the old 401(k).",
+        "What I'd love you to do is set up a $200 transfer.",
+        "Between now and our next meeting, keep a log.",
+        "For homework, write down three goals.",
+        "Next, you'll open a high-yield account.",
+    ),
+    "EXPLAINS_WHY": (
+        "It matters, given the 24% rate.",
+        "The math here is simple: 22% costs more than 4.5% earns.",
+        "Here's why that matters: the match is instant.",
+        "The logic is that small wins keep you going.",
+    ),
+    "VALIDATION": (
+        "Oof. That's a heavy week.",
+        "What a hard thing to carry alone.",
+        "That's a really human reaction.",
+        "It took guts to bring this here.",
+    ),
+}
+NOT_SIGNALS = {
+    "PERMISSION": ("You want to pay the card first.", "Can we afford it? Not yet."),
+    "VALIDATION": ("The heavy lifting is the transfer.",),
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "reply"),
+    [(name, reply) for name, replies in SIGNAL_WORDING.items() for reply in replies],
+)
+def test_ordinary_wording_earns_its_signal(name, reply):
+    from review import scoring
+
+    assert getattr(scoring, name).search(reply), reply
+
+
+@pytest.mark.parametrize(
+    ("name", "reply"), [(name, reply) for name, replies in NOT_SIGNALS.items() for reply in replies]
+)
+def test_look_alike_wording_does_not(name, reply):
+    from review import scoring
+
+    assert not getattr(scoring, name).search(reply), reply

@@ -85,8 +85,13 @@ def start_cluster(tmp_path, settings) -> Iterator[Callable[..., Cluster]]:
             "EMULATOR_LATENCY_SECONDS": str(settings.EMULATOR_LATENCY_SECONDS),
             "EMULATOR_FAULTS": settings.EMULATOR_FAULTS,
             "GENERATION_LEASE_SECONDS": str(settings.GENERATION_LEASE_SECONDS),
+            "JUDGE_LEASE_SECONDS": str(settings.JUDGE_LEASE_SECONDS),
             "GENERATION_HEARTBEAT_SECONDS": str(
-                min(settings.GENERATION_HEARTBEAT_SECONDS, settings.GENERATION_LEASE_SECONDS / 3)
+                min(
+                    settings.GENERATION_HEARTBEAT_SECONDS,
+                    settings.GENERATION_LEASE_SECONDS / 3,
+                    settings.JUDGE_LEASE_SECONDS / 3,
+                )
             ),
             "CLAUDE_SDK_MAX_RETRIES": "0",
             "EIDATASET_DATA_DIR": str(tmp_path),

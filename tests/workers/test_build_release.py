@@ -41,6 +41,17 @@ def test_one_command_builds_a_release_that_datasets_loads(tmp_path, monkeypatch)
         assert f"Left out {20 - kept} completed conversation(s)" in result.stdout
     for archive in (".zip", ".tar.gz"):
         assert (folder.parent / f"{folder.name}{archive}").stat().st_size > 0
+    # where things are, and what a newcomer does next, said before the folder's path
+    lines = result.stdout.splitlines()
+    beside = lines.index(f"Beside it, in {folder.parent}/:")
+    assert lines[beside + 1].split()[0] == f"{folder.name}.zip"
+    assert lines[beside + 2].split()[0] == f"{folder.name}.tar.gz"
+    assert f"In the folder {folder}/:" in lines
+    steps = result.stdout[result.stdout.index("Next, in a second terminal") :]
+    assert "manage.py createsuperuser" in steps and "manage.py add_reviewer NAME" in steps
+    assert f"load_dataset('{folder}', 'chat')" in steps
+    assert "written by the offline emulator (no language model)" in result.stdout
+    assert "would cost $" in result.stdout and ", cost $" not in result.stdout
 
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     from datasets import load_dataset

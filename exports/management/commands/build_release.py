@@ -1,5 +1,7 @@
 """The main job in one command: seed, plan, generate, check, sample for review, export."""
 
+from io import StringIO
+from pathlib import Path
 from typing import Any
 
 from django.core.management import call_command
@@ -9,6 +11,25 @@ from exports.models import Release
 from generation.models import BatchJob
 from review.sampling import SamplingError, draw_sample
 from review.validation import check_all, completed
+
+
+def next_steps(folder: Path) -> str:
+    """What a newcomer does once the release is built (`make run` then starts the server)."""
+    python = Path(".venv/bin/python") if Path(".venv/bin/python").exists() else Path("python")
+    load = f"from datasets import load_dataset; print(load_dataset('{folder}', 'chat'))"
+    return "\n".join(
+        [
+            "",
+            "Next, in a second terminal in this folder (`make run` keeps this one for the server):",
+            f"  1. Create your admin login:  {python} manage.py createsuperuser",
+            f"  2. Make a reviewer:          {python} manage.py add_reviewer NAME",
+            "     (they sign in at http://127.0.0.1:8000/review/ and claim items from the pool)",
+            f'  3. Load the dataset:         {python} -c "{load}"',
+            "Then sign in at http://127.0.0.1:8000/admin/ to see the conversations, the quality "
+            "report and the release.",
+            "The release folder:",
+        ]
+    )
 
 
 class Command(BaseCommand):
@@ -65,7 +86,12 @@ class Command(BaseCommand):
             for flag in ("include-failed", "include-rejected")
             if options[flag.replace("-", "_")]
         ]
-        call_command("export_release", *arguments, stdout=self.stdout)
+        out = StringIO()
+        call_command("export_release", *arguments, stdout=out)
+        *summary, folder = out.getvalue().rstrip("\n").splitlines()
+        self.stdout.write("\n".join(summary))
+        self.stdout.write(next_steps(Path(folder)))
+        self.stdout.write(folder)
 
     def _name(self, options: dict[str, Any]) -> tuple[str, str]:
         if options["name"]:

@@ -2,9 +2,18 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from exports.composition import EMULATOR
 from exports.models import Release
 from exports.package import ReleaseError, ReleaseOptions, export_release, release_paths
 from exports.selection import LEFT_OUT_REASONS, Selection, SelectionError
+
+
+def written_by(release: Release) -> str:
+    """Claude's models, and the emulator when it wrote any: never a model it stood in for."""
+    writers = [f"Claude ({model})" for model in release.models_used]
+    if release.sources.get(EMULATOR):
+        writers.append("the offline emulator (no language model)")
+    return ", ".join(writers) or "-"
 
 
 class Command(BaseCommand):
@@ -77,7 +86,7 @@ class Command(BaseCommand):
         sources = ", ".join(f"{name}: {count}" for name, count in release.sources.items())
         self.stdout.write(
             f"Release {release.name} {release.version}: {release.conversation_count} "
-            f"conversations ({sources}); models {', '.join(release.models_used) or '-'}; "
+            f"conversations ({sources}); written by {written_by(release)}; "
             f"prompts {', '.join(release.prompt_versions)}"
         )
         left_out = release.selection.get("left_out") or {}
@@ -96,8 +105,10 @@ class Command(BaseCommand):
                 "Note: offline emulator conversations are marked "
                 "conversation_source: offline_emulator in every file."
             )
+        folder, zip_path, tar_path = release_paths(release.name)
+        self.stdout.write(f"In the folder {folder}/:")
         for entry in release.files:
             self.stdout.write(f"  {entry['path']:<32} {entry['bytes']:>12,} bytes")
-        _folder, zip_path, tar_path = release_paths(release.name)
+        self.stdout.write(f"Beside it, in {folder.parent}/:")
         for archive in (zip_path, tar_path):
             self.stdout.write(f"  {archive.name:<32} {archive.stat().st_size:>12,} bytes")

@@ -4,8 +4,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from generation import journal
+from generation.live import per_conversation
 from generation.models import BatchJob
-from generation.status import job_status
+from generation.status import cache_lines, job_status
 
 
 class Command(BaseCommand):
@@ -16,7 +18,12 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, job_id: str, **options: Any) -> None:
-        status = job_status(find_job(job_id))
+        try:
+            job = find_job(job_id)
+            status = job_status(job)
+            cache = cache_lines(job)
+        except journal.UNREACHABLE as error:
+            raise CommandError(journal.unreachable_message(error)) from None
         if options["json"]:
             self.stdout.write(json.dumps(status, indent=2))
             return
@@ -28,11 +35,20 @@ class Command(BaseCommand):
             f"  cost ${status['cost']['actualCurrent']:.4f} of an estimated "
             f"${status['cost']['estimatedTotal']:.4f}"
         )
+        if job.judge_model:
+            self.stdout.write(
+                f"  of which the judge ({job.judge_model}) ${job.judge_cost():.4f} of an "
+                f"estimated ${job.judge_estimated_cost:.4f}"
+            )
+        self.stdout.write(f"  {per_conversation(status['cost'])}")
+        for line in cache:
+            self.stdout.write(f"  {line}")
         if status["statusReason"]:
             self.stdout.write(f"  {status['statusReason']}")
-        for error in status["errors"]:
-            retry = "retry scheduled" if error["retryScheduled"] else "failed"
-            self.stdout.write(f"  #{error['conversationIndex'] + 1} ({retry}): {error['error']}")
+        for failure in status["errors"]:
+            retry = "retry scheduled" if failure["retryScheduled"] else "failed"
+            number = failure["conversationIndex"] + 1
+            self.stdout.write(f"  #{number} ({retry}): {failure['error']}")
 
 
 def find_job(job_id: str) -> BatchJob:

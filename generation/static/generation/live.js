@@ -37,7 +37,11 @@ document.addEventListener("DOMContentLoaded", function () {
     try {
       const response = await fetch(panel.dataset.liveUrl, { headers: { Accept: "application/json" } });
       if (response.ok) draw(await response.json());
-      else say(`Could not refresh (${response.status}).`);
+      else {
+        // e.g. 503 while the database is unreachable: its plain reason
+        const body = await response.json().catch(() => ({}));
+        say(body.detail || `Could not refresh (${response.status}).`);
+      }
     } catch (error) {
       say("Could not reach the server; trying again.");
     }

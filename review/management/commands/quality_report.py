@@ -36,5 +36,12 @@ class Command(BaseCommand):
             f"{report['quality_metrics']['avg_quality_score']}; "
             f"{near['pair_count']} near-duplicate pair(s)"
         )
+        cost = report["cost"]
+        if cost["per_accepted"] is not None:
+            self.stdout.write(
+                f"  ${cost['per_generated']:.4f} per conversation written, "
+                f"${cost['per_accepted']:.4f} per conversation kept ({cost['accepted']} of "
+                f"{cost['generated']} passed their checks and were not rejected)"
+            )
         for line in report["recommendations"]:
             self.stdout.write(f"  - {line}")

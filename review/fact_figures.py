@@ -1,0 +1,245 @@
+"""The client's figures as the conversation states them: how many children, what income.
+
+Each counts only where the wording states it now (review.statements): "we have two kids",
+"both of my kids", "my boys" (more than one), "I make $72,000", "my salary is 85k", "I make
+six figures" (a range), and Elena's "your three kids", "with two kids", "on $95,000 a year"
+about the client. One of two earners cannot make more than the household. A figure said in
+the conversation must hold to rounding when it is said again; one from the persona to a
+looser tolerance.
+"""
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from review.statements import Turn, stated, story
+
+COUNTS = {"no": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+_NUMBER = r"(?P<count>no|one|two|three|four|five|six|\d)"
+_CHILDREN = r"(?:kids|children|child|daughters|sons)\b"
+# The client's count of children.
+KIDS = (
+    re.compile(
+        rf"\b(?:my|our|I have|we have|I[’']ve got|we[’']ve got|with) {_NUMBER} {_CHILDREN}",
+        re.IGNORECASE,
+    ),
+    re.compile(rf"\ball {_NUMBER} of (?:my|our) {_CHILDREN}", re.IGNORECASE),
+    re.compile(r"\b(?P<count>both) (?:of )?(?:my|our) (?:kids|children)\b", re.IGNORECASE),
+    re.compile(r"\b(?:my|our) (?P<count>only) (?:child|kid|son|daughter)\b", re.IGNORECASE),
+    re.compile(
+        r"\b(?:I|we) (?P<count>don[’']t|do not) have (?:any )?(?:kids|children)\b", re.IGNORECASE
+    ),
+)
+YOUR_KIDS = (
+    re.compile(
+        rf"\b(?:your|with|you have|you[’']ve got|you both have) {_NUMBER} {_CHILDREN}",
+        re.IGNORECASE,
+    ),
+)
+# Children in the plural with no count: two or more ("my boys", "our kids", Elena's "your girls").
+PLURAL_CHILDREN = re.compile(
+    r"\b(?:my|our) (?:(?:little|older|younger) )?(?:kids|children|boys|girls|daughters|sons)\b"
+    r"(?! (?:someday|one day|eventually))",
+    re.IGNORECASE,
+)
+YOUR_PLURAL_CHILDREN = re.compile(
+    r"\byour (?:(?:little|older|younger) )?(?:kids|children|boys|girls|daughters|sons)\b"
+    r"(?! (?:someday|one day|eventually))",
+    re.IGNORECASE,
+)
+# A child of their own for a client whose persona has none ("my daughter", "our kids").
+ANY_CHILD = re.compile(
+    r"\b(?:my|our) (?:(?:little|baby|oldest|youngest|eldest) )?(?:kids?|children|child|son"
+    r"|daughter|baby)\b(?! (?:someday|one day|eventually))",
+    re.IGNORECASE,
+)
+YOUR_ANY_CHILD = re.compile(
+    r"\byour (?:(?:little|baby|oldest|youngest|eldest) )?(?:kids?|children|child|son|daughter"
+    r"|baby)\b(?! (?:someday|one day|eventually))",
+    re.IGNORECASE,
+)
+# A son for a client whose only child is a daughter, or the other way round.
+SON_OR_DAUGHTER = re.compile(r"\b(?:my|our|your) (?P<child>son|daughter)\b", re.IGNORECASE)
+WORD_COUNTS = {"both": 2, "only": 1, "don't": 0, "don’t": 0, "do not": 0}
+
+# A yearly income: "$98K", "$168,000", "85k", "85 grand" (never a bare number).
+_AMOUNT = (
+    r"(?:\$\s?(?P<dollars>\d[\d,]*(?:\.\d+)?)(?![\d,.]\d)\s?(?P<k>[kK]\b)?"
+    r"|(?P<bare>\d{2,3})\s?(?:[kK]\b|grand\b))"
+)
+_YEARLY = r"(?! ?(?:a|per|/|an|every) ?(?:month|week|paycheck|hour|mo\b|yr\b))"
+_ABOUT = r"(?: about| around| roughly| just under| just over| nearly| almost)?"
+INCOME = (
+    re.compile(
+        rf"\b(?P<who>I|[Ww]e)(?: both)?(?: each)? (?:make|earn|bring in|gross|pull in)"
+        rf"{_ABOUT} {_AMOUNT}{_YEARLY}"
+    ),
+    re.compile(
+        rf"\b[Mm]y (?:annual |yearly |gross |base )?(?:salary|income|pay)(?: is|[’']s| of)?"
+        rf"{_ABOUT} {_AMOUNT}{_YEARLY}"
+    ),
+    re.compile(rf"\b[Mm]y {_AMOUNT} (?:a year )?(?:salary|income)\b"),
+    re.compile(
+        rf"\b(?:[Oo]ur|[Tt]he) (?P<household>household|combined|family) income(?: is|[’']s| of)?"
+        rf"{_ABOUT} {_AMOUNT}{_YEARLY}"
+    ),
+)
+# An income in digits counted: "I make six figures", "we earn low five figures".
+FIGURES = {"five": (10_000, 99_999), "six": (100_000, 999_999), "seven": (1_000_000, 9_999_999)}
+FIGURE_INCOME = (
+    re.compile(
+        r"\b(?P<who>I|[Ww]e)(?: both)? (?:make|earn|bring in|gross|pull in|am making|are making)"
+        r"(?: well| solidly| just| barely)?(?: over| under)?(?: low| mid| high)?(?:-| )?"
+        r"(?P<figures>five|six|seven)[- ]figures\b"
+    ),
+)
+YOUR_FIGURE_INCOME = (
+    re.compile(
+        r"\byou(?P<both> two| both)? (?:make|earn|bring in|gross|are making)(?: well| just)?"
+        r"(?: over| under)?(?: low| mid| high)?(?:-| )?(?P<figures>five|six|seven)[- ]figures\b"
+    ),
+)
+YOUR_INCOME = (
+    re.compile(
+        rf"\byour(?: own)? (?:annual |yearly |gross )?{_AMOUNT} (?:a year )?(?:salary|income"
+        r"|pay)\b"
+    ),
+    re.compile(
+        rf"\byour (?:annual |yearly |gross |base )?(?:salary|income|pay)(?: is| of){_ABOUT} "
+        rf"{_AMOUNT}{_YEARLY}"
+    ),
+    re.compile(
+        rf"\byour (?P<household>household|combined|family) income(?: is| of)?{_ABOUT} "
+        rf"{_AMOUNT}{_YEARLY}"
+    ),
+    re.compile(
+        rf"\byou(?P<both> two| both)? (?:make|earn|bring in|gross){_ABOUT} {_AMOUNT}{_YEARLY}"
+    ),
+    # "On $95,000 a year, that payment fits."
+    re.compile(rf"\b[Oo]n (?:your )?{_ABOUT.strip()}{_AMOUNT} (?:a|per) year\b"),
+)
+STORY_PARTNER = re.compile(
+    r"\b(?:married to|engaged to|husband|wife|spouse|partner|fianc[ée]e?),? [A-Z][a-z]+"
+)
+INCOME_TOLERANCE = 0.2  # a rounded or remembered figure; a raise since the persona was written
+ROUNDING = 0.1  # a figure stated in the conversation, said again: "$72,000", "about $70K"
+
+
+def kids_changes(persona: Mapping[str, Any], turns: list[Turn]) -> list[str]:
+    """A count of children that differs from the persona's dependents or an earlier count, or
+    a child of their own for a client whose persona has none."""
+    dependents = (persona.get("demographics") or {}).get("dependents")
+    expected = dependents if isinstance(dependents, int) else None
+    changes = []
+    for number, found in stated(turns, KIDS, YOUR_KIDS):
+        said = found.group("count").lower()
+        count = _count(said)
+        if expected is None:
+            expected = count
+        # "with one child" may be some of them; none, more, or "my only child" is all of them.
+        elif count != expected and (count == 0 or count > expected or said == "only"):
+            shown = said if said in COUNTS or said.isdigit() else count
+            changes.append(f"turn {number}: the client has {shown} children, not {expected}")
+    if dependents == 0 and "child" not in story(persona).lower():
+        changes += [
+            f"turn {number}: the client speaks of {found.group(0)!r}, the persona has no children"
+            for number, found in stated(turns, (ANY_CHILD,), (YOUR_ANY_CHILD,))
+        ]
+    if dependents == 1:
+        changes += [
+            f"turn {number}: {found.group(0)!r} is more than one child, the persona has one"
+            for number, found in stated(turns, (PLURAL_CHILDREN,), (YOUR_PLURAL_CHILDREN,))
+        ]
+    return changes + child_changes(persona, turns)
+
+
+def child_changes(persona: Mapping[str, Any], turns: list[Turn]) -> list[str]:
+    """A son for a client whose one child is a daughter in their story, or a daughter for one
+    whose one child is a son."""
+    if (persona.get("demographics") or {}).get("dependents") != 1:
+        return []
+    words = set(re.findall(r"\b(son|daughter)s?\b", story(persona).lower()))
+    if len(words) != 1:
+        return []
+    (child,) = words
+    return [
+        f"turn {number}: the client's child is a {said}, the persona's is a {child}"
+        for number, found in stated(turns, (SON_OR_DAUGHTER,), (SON_OR_DAUGHTER,))
+        if (said := found.group("child").lower()) != child
+    ]
+
+
+def _count(said: str) -> int:
+    if said in WORD_COUNTS:
+        return WORD_COUNTS[said]
+    return int(said) if said.isdigit() else COUNTS[said]
+
+
+def income_changes(persona: Mapping[str, Any], turns: list[Turn]) -> list[str]:
+    """A yearly income that differs from the persona's household income ("we") by more than
+    INCOME_TOLERANCE, or by more than ROUNDING from one stated earlier in the conversation in
+    the same words ("I" or "we"; Elena's "your salary" is the client's "I")."""
+    reference: dict[str, tuple[float, float]] = {}
+    household = (persona.get("finances") or {}).get("annual_income")
+    if isinstance(household, int | float) and not isinstance(household, bool):
+        reference["we"] = (float(household), INCOME_TOLERANCE)
+        if not STORY_PARTNER.search(story(persona)):
+            reference["i"] = reference["we"]  # one earner: their income is the household's
+    changes = []
+    for number, key, value in _incomes(turns):
+        whose = "the client's" if key == "i" else "the household's"
+        if (
+            key in reference
+            and abs(value - reference[key][0]) > reference[key][1] * reference[key][0]
+        ):
+            changes.append(
+                f"turn {number}: {whose} income is ${value:,.0f}, not ${reference[key][0]:,.0f}"
+            )
+        elif key == "i" and "we" in reference and value > _most(reference["we"]):
+            # One earner cannot bring in more than the whole household.
+            changes.append(
+                f"turn {number}: the client's income is ${value:,.0f}, more than the "
+                f"household's ${reference['we'][0]:,.0f}"
+            )
+        else:
+            reference[key] = (value, ROUNDING)
+    for number, key, (low, high), words in _figure_incomes(turns):
+        if key in reference:
+            known = reference[key][0]
+            fits = low * (1 - INCOME_TOLERANCE) <= known <= high * (1 + INCOME_TOLERANCE)
+        elif "we" in reference:  # one of two earners: at most the household's income
+            known = reference["we"][0]
+            fits = low * (1 - INCOME_TOLERANCE) <= known
+        else:
+            continue
+        if not fits:
+            changes.append(f"turn {number}: {words!r} is not an income of ${known:,.0f}")
+    return changes
+
+
+def _most(reference: tuple[float, float]) -> float:
+    value, tolerance = reference
+    return value * (1 + tolerance)
+
+
+def _figure_incomes(turns: list[Turn]) -> Iterator[tuple[int, str, tuple[int, int], str]]:
+    """(turn, "i" or "we", (lowest, highest) dollars, the words) for "six figures" and kin."""
+    for number, found in stated(turns, FIGURE_INCOME, YOUR_FIGURE_INCOME):
+        groups = found.groupdict()
+        who = "we" if groups.get("both") else (groups.get("who") or "I").lower()
+        yield number, who, FIGURES[groups["figures"].lower()], found.group(0)
+
+
+def _incomes(turns: list[Turn]) -> Iterator[tuple[int, str, float]]:
+    """(turn, "i" or "we", yearly dollars) for each income stated; small figures skipped."""
+    for number, found in stated(turns, INCOME, YOUR_INCOME):
+        groups = found.groupdict()
+        who = (groups.get("who") or "I").lower()
+        if groups.get("household") or groups.get("both"):
+            who = "we"
+        if groups.get("bare"):
+            value = float(groups["bare"]) * 1000
+        else:
+            value = float(groups["dollars"].replace(",", "")) * (1000 if groups["k"] else 1)
+        if value >= 1000:  # "I make $40 an hour" and the like are not yearly figures
+            yield number, who, value

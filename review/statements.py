@@ -1,0 +1,66 @@
+"""Reading what a conversation states as true now, for the fact checks (review.facts and
+review.fact_figures).
+
+A statement counts where the wording makes it a present fact: not in a clause that places it
+in another time or imagines it ("until I'm 75", "if I made $100k", "suddenly I'm 36 and still
+renting"). The client's words come first in each turn, then Elena's about the client.
+"""
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+Turn = Mapping[str, Any]
+
+# Words that make the rest of their clause a time other than now, or imagined.
+NOT_NOW = re.compile(
+    r"\b(?:until|till|when|whenever|before|once|by|if|after|suddenly|then|someday|one day"
+    r"|imagine|picture|what if|by the time|next thing|will|would|could|might|want|wants"
+    r"|hope|hoping|plan to|planning)\b|[’']ll\b",
+    re.IGNORECASE,
+)
+CLAUSE_START = re.compile(r"[.!?;:—–\n]|,\s")
+
+
+def said(turn: Turn, key: str) -> str:
+    return str(turn.get(key) or "") if isinstance(turn, Mapping) else ""
+
+
+def story(persona: Mapping[str, Any]) -> str:
+    """The persona's description and demographics as one text."""
+    return " ".join(
+        [str(persona.get("description") or ""), json.dumps(persona.get("demographics") or {})]
+    )
+
+
+def clause_start(text: str, at: int) -> int:
+    """Where the clause holding position `at` begins (a comma inside "$14,200" is no break)."""
+    starts = [mark.end() for mark in CLAUSE_START.finditer(text, 0, at)]
+    return starts[-1] if starts else 0
+
+
+def now(text: str, found: re.Match[str]) -> bool:
+    """The match states a present fact: nothing earlier in its clause moves it in time."""
+    return not NOT_NOW.search(text, clause_start(text, found.start()), found.start())
+
+
+def stated(
+    turns: list[Turn],
+    client: Iterable[re.Pattern[str]],
+    elena: Iterable[re.Pattern[str]] = (),
+) -> list[tuple[int, re.Match[str]]]:
+    """(turn number, match) for each present statement, turn by turn: the client's words
+    with the `client` patterns, then Elena's with the `elena` patterns."""
+    sides = ((tuple(client), "user_input"), (tuple(elena), "assistant_response"))
+    found: list[tuple[int, re.Match[str]]] = []
+    for number, turn in enumerate(turns, start=1):
+        for patterns, key in sides:
+            text = said(turn, key)
+            found += [
+                (number, match)
+                for pattern in patterns
+                for match in pattern.finditer(text)
+                if now(text, match)
+            ]
+    return found
