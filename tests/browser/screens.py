@@ -33,5 +33,24 @@ def sign_in_editor(page, live_server, width: int) -> User:
 
 
 def page_width(page) -> int:
-    """How wide the document is drawn: wider than the window means a sideways scroll."""
+    """How wide the document is drawn: wider than the window means a sideways scroll.
+
+    Measured once the page's stylesheets have loaded: a busy server can hand the HTML over
+    before the CSS, and an unstyled review page is 455 px wide at 390 (a failure seen in CI)."""
+    page.wait_for_load_state("load")
     return page.evaluate("document.documentElement.scrollWidth")
+
+
+def overflowing(page) -> list[str]:
+    """The innermost elements drawn past the window's right edge, to say why a page is wide."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('body *')]
+        .filter(el => el.getBoundingClientRect().right > document.documentElement.clientWidth + 1
+            && ![...el.children].some(c => c.getBoundingClientRect().right
+                > document.documentElement.clientWidth + 1))
+        .slice(0, 8)
+        .map(el => `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}`
+            + `${el.className && typeof el.className === 'string' ? '.' + el.className : ''}`
+            + ` ${Math.round(el.getBoundingClientRect().right)}px: `
+            + (el.textContent || '').trim().slice(0, 60))"""
+    )

@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group, User
 from eidataset.models import EdgeCase, Persona
 from eidataset.roles import EDITORS
 from eidataset.seeding import seed_scaffolding
-from tests.browser.screens import WIDTHS, page_width, shoot
+from tests.browser.screens import WIDTHS, overflowing, page_width, shoot
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -50,7 +50,7 @@ def test_an_editor_edits_a_persona_through_labelled_rows(signed_in, live_server,
     added.locator("textarea").fill("nope")
     page.fill("#id_archetype", "The Reluctant Avoider")
     shoot(page, f"persona-rows-{width}")
-    assert page_width(page) <= width
+    assert page_width(page) <= width, overflowing(page)
     page.click("input[name=_save]")
 
     error = page.wait_for_selector(".errorlist")  # "nope" is not yes or no: nothing is saved
@@ -118,7 +118,7 @@ def test_an_editor_writes_an_edge_cases_rules_one_per_row(signed_in, live_server
     third.locator("input[name=rules-pattern]").fill(r"\bjust budget\b")
     third.locator("select[name=rules-speaker]").select_option("any")
     shoot(page, f"edge-case-rules-{width}")
-    assert page_width(page) <= width
+    assert page_width(page) <= width, overflowing(page)
     page.click("input[name=_save]")
 
     error = page.wait_for_selector(".errorlist")
@@ -159,5 +159,5 @@ def test_an_editor_plans_a_batch_with_the_warnings_above_the_submit_button(
     submit = page.locator("input[name=_submit]").bounding_box()
     assert warnings.bounding_box()["y"] < submit["y"]
     assert page.locator(".eid-heatmap").first.bounding_box()["y"] > submit["y"]
-    assert page_width(page) <= width
+    assert page_width(page) <= width, overflowing(page)
     shoot(page, f"plan-preview-{width}")

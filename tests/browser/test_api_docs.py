@@ -4,7 +4,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.browser.screens import WIDTHS, page_width, shoot, sign_in_editor
+from tests.browser.screens import WIDTHS, overflowing, page_width, shoot, sign_in_editor
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,7 +37,7 @@ def test_swagger_ui_and_redoc_render_every_operation_offline(page, live_server):
         page.click("text=Pause a job")
         page.wait_for_selector(".responses-table >> text=409")
         shoot(page, f"api-docs-{width}")
-        assert page_width(page) <= width
+        assert page_width(page) <= width, overflowing(page)
 
         page.goto(f"{live_server.url}/api/redoc/")
         page.wait_for_selector("h2 >> text=Submit a batch")

@@ -4,7 +4,7 @@ import pytest
 
 from generation.models import Conversation
 from review.validation import check
-from tests.browser.screens import WIDTHS, page_width, shoot, sign_in_editor
+from tests.browser.screens import WIDTHS, overflowing, page_width, shoot, sign_in_editor
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,5 +42,5 @@ def test_an_editor_filters_failing_conversations_and_reads_the_failed_check(
     assert "Turn count" in failed_row.inner_text() and "✗ failed" in failed_row.inner_text()
     assert "Did not pass: Turn count" in page.inner_text(".eid-verdict")
     assert page.locator(".eid-turn").count() == 2
-    assert page_width(page) <= width
+    assert page_width(page) <= width, overflowing(page)
     shoot(page, f"conversation-detail-{width}")

@@ -6,7 +6,7 @@ import os
 import pytest
 
 from generation.models import BatchJob
-from tests.browser.screens import WIDTHS, page_width, shoot, sign_in_editor
+from tests.browser.screens import WIDTHS, overflowing, page_width, shoot, sign_in_editor
 from tests.workers.conftest import Cluster, database_url
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -75,7 +75,7 @@ def test_an_editor_follows_a_job_live_and_pauses_it(page, live_server, submit, q
     assert "conversations a minute" in page.inner_text("[data-live=rateText]")
     assert not page.locator("button[data-action=pause]").is_visible()
     assert page.evaluate("window.sameDocument") is True
-    assert page_width(page) <= width
+    assert page_width(page) <= width, overflowing(page)
     shoot(page, f"job-live-completed-{width}")
 
     page.click("text=This job's conversations")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from exports.models import Release, ReleaseTask
-from tests.browser.screens import WIDTHS, page_width, shoot, sign_in_editor
+from tests.browser.screens import WIDTHS, overflowing, page_width, shoot, sign_in_editor
 from tests.exports.hub_server import VALID_TOKEN, serve_hub
 from tests.workers.conftest import Cluster, database_url
 
@@ -70,7 +70,7 @@ def test_an_editor_builds_and_publishes_a_release_as_queued_tasks(
     assert "written by the offline emulator" in warnings.inner_text()
     assert warnings.bounding_box()["y"] < page.locator("input[name=_build]").bounding_box()["y"]
     shoot(page, f"release-build-form-{width}")
-    assert page_width(page) <= width
+    assert page_width(page) <= width, overflowing(page)
     page.click("input[name=_build]")
 
     page.wait_for_selector(".messagelist .info")  # queued: the request built nothing
@@ -95,7 +95,7 @@ def test_an_editor_builds_and_publishes_a_release_as_queued_tasks(
         served.ok and served.body() == (Path(release.folder) / "conversations.jsonl").read_bytes()
     )
     assert page.locator(f"a:text-is('{NAME}.zip')").count() == 1
-    assert page_width(page) <= width
+    assert page_width(page) <= width, overflowing(page)
     shoot(page, f"release-built-{width}")
 
     page.goto(f"{live_server.url}/admin/exports/release/")
@@ -112,7 +112,7 @@ def test_an_editor_builds_and_publishes_a_release_as_queued_tasks(
     assert page.input_value("#id_repo_id") == "not a repo"
     page.fill("#id_repo_id", "elena-cfp/emotional-intelligence")
     shoot(page, f"release-publish-form-{width}")
-    assert page_width(page) <= width
+    assert page_width(page) <= width, overflowing(page)
     page.click("input[name=apply]")
 
     page.wait_for_selector("[data-work=title]:text-is('Publish to the Hub: done')", timeout=120_000)

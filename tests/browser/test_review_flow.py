@@ -13,7 +13,7 @@ from generation.submission import BatchOptions, submit_batch
 from review.checklist import CATEGORY_KEYS, ITEM_KEYS
 from review.models import Review
 from review.sampling import draw_sample
-from tests.browser.screens import SCREENSHOTS, WIDTHS, page_width, shoot
+from tests.browser.screens import SCREENSHOTS, WIDTHS, overflowing, page_width, shoot
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -60,7 +60,7 @@ def test_a_reviewer_reviews_three_items_with_save_and_next_then_rejects_one(
 ):
     sign_in(page, live_server, width)
     assert page.locator("#open-reviews tbody tr").count() == 4
-    assert page_width(page) <= width
+    assert page_width(page) <= width, overflowing(page)
     shoot(page, f"review-queue-{width}")
     assert "0 of 4 reviewed" in page.inner_text("#start")
     page.click("#start a:text('Start reviewing')")
@@ -69,7 +69,7 @@ def test_a_reviewer_reviews_three_items_with_save_and_next_then_rejects_one(
     assert assigned[0].conversation.training_topic.name in page.inner_text("#learning-objective")
     assert "all four of its boxes" in page.inner_text("#rule")
     assert page.locator("#automated-checks").count() == 0  # hidden until saved
-    assert page_width(page) <= width
+    assert page_width(page) <= width, overflowing(page)
     shoot(page, f"review-item-{width}")
     if width >= 1024:  # the checklist stays beside the transcript's last turn
         page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
@@ -145,7 +145,7 @@ def test_a_reviewer_reviews_three_items_with_save_and_next_then_rejects_one(
     assert "APPROVED WITH NOTES" in page.inner_text("#verdict")
     assert page.locator("#automated-checks tr[data-check]").count() >= 6
     assert page.is_checked(box(CATEGORY_KEYS[0], ITEM_KEYS[CATEGORY_KEYS[0]][0]))
-    assert page_width(page) <= width
+    assert page_width(page) <= width, overflowing(page)
     shoot(page, f"review-saved-{width}")
 
 
