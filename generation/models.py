@@ -38,6 +38,11 @@ MONEY: _MoneyOptions = {"max_digits": 12, "decimal_places": 6, "default": Decima
 BATCH_OWNER = "batch "
 
 
+# Conversation.source of a conversation an editor wrote (review/hand_written.py); the others
+# say which writer answered the request: "claude" or "offline_emulator".
+HAND_WRITTEN = "hand_written"
+
+
 class Tier(models.TextChoices):
     TEMPLATE = "template", "Template"
     SCENARIO = "scenario", "Scenario"
