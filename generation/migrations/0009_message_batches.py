@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('generation', '0007_auto_concurrency'),
+        ('generation', '0008_ab_examples'),
     ]
 
     operations = [
