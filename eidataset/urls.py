@@ -16,6 +16,7 @@ admin.site.index_title = "Scaffolding, generation and releases"
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/quality/", include("review.report_urls")),
+    path("admin/seed-examples/", include("review.hand_written_urls")),
     path("admin/", admin.site.urls),
     path("review/", include("review.urls")),
     path("api/", include("generation.urls")),

@@ -7,11 +7,13 @@ from collections.abc import Mapping
 from eidataset.labels import CHECK_DESCRIPTIONS
 from exports.card_cells import cell, number, plural, share
 from exports.composition import EMULATOR
+from generation.models import HAND_WRITTEN
 
 CLAUDE = "claude"
 SOURCE_LABELS = {
     EMULATOR: "offline emulator (placeholder text, not written by Claude)",
     CLAUDE: "Claude, through Anthropic's Messages API",
+    HAND_WRITTEN: "written by hand by an editor (seed examples)",
 }
 MAX_REVIEW_NOTES = 10
 PLAN = (
@@ -61,10 +63,11 @@ def provenance_context(stats: dict, report: dict) -> dict:
 
 
 def written_by(stats: dict) -> tuple[int, int, int]:
-    """(conversations Claude wrote, the emulator wrote, of any other recorded source)."""
+    """(conversations Claude wrote, the emulator wrote, of any other source but by hand)."""
     sources = stats.get("sources") or {}
     claude, emulated = sources.get(CLAUDE, 0), sources.get(EMULATOR, 0)
-    return claude, emulated, sum(sources.values()) - claude - emulated
+    by_hand = sources.get(HAND_WRITTEN, 0)
+    return claude, emulated, sum(sources.values()) - claude - emulated - by_hand
 
 
 def writers_text(stats: dict) -> str:
@@ -77,6 +80,8 @@ def writers_text(stats: dict) -> str:
     if emulated:
         emulator = "the offline emulator (templated text; no language model wrote these)"
         parts.append(emulator if emulated == stats["total"] else f"{emulator} for {emulated}")
+    if by_hand := (stats.get("sources") or {}).get(HAND_WRITTEN, 0):
+        parts.append(f"an editor, by hand, for {by_hand} (seed examples)")
     if other:
         parts.append(f"an unrecorded source for {other}")
     return "; ".join(parts) if parts else "not recorded"

@@ -21,7 +21,7 @@ from datasets import Features, List, Value
 
 from eidataset.seeding import load_yaml
 from generation.emulator.api import SOURCE as EMULATOR
-from generation.models import Conversation, Tier
+from generation.models import HAND_WRITTEN, Conversation, Tier
 from review.scoring import quality_score
 
 VERTICAL = "financial_planning_consultant"
@@ -270,6 +270,8 @@ def training_record(
         notes += f"; edge case: {conversation.edge_case.name}"
     if conversation.source == EMULATOR:
         notes += "; written by the offline emulator (templated text, no language model)"
+    elif conversation.source == HAND_WRITTEN:
+        notes += "; written by hand by an editor as a seed example"
     elif conversation.model:
         notes += f"; model: {conversation.model}"
     history: list[dict[str, Any]] = []

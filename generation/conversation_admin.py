@@ -16,7 +16,7 @@ from generation.conversation_filters import (
     ScoreFilter,
     SourceFilter,
 )
-from generation.models import Conversation, GenerationAttempt
+from generation.models import HAND_WRITTEN, Conversation, GenerationAttempt
 
 
 class AttemptInline(admin.TabularInline):
@@ -46,7 +46,7 @@ class AttemptInline(admin.TabularInline):
         return False
 
 
-WRITERS = {"claude": "Claude", "offline_emulator": "Emulator"}
+WRITERS = {"claude": "Claude", "offline_emulator": "Emulator", HAND_WRITTEN: "By hand"}
 
 
 def failed_checks(conversation: Conversation) -> list[str]:

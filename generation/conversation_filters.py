@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from eidataset.labels import CHECK_LABELS
+from generation.models import HAND_WRITTEN
 
 
 class ChecksFilter(admin.SimpleListFilter):
@@ -76,7 +77,11 @@ class SourceFilter(admin.SimpleListFilter):
     parameter_name = "source"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("claude", "Claude"), ("offline_emulator", "Offline emulator")]
+        return [
+            ("claude", "Claude"),
+            ("offline_emulator", "Offline emulator"),
+            (HAND_WRITTEN, "By hand (seed examples)"),
+        ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         return queryset.filter(source=self.value()) if self.value() else queryset

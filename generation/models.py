@@ -35,6 +35,11 @@ class _MoneyOptions(TypedDict):
 MONEY: _MoneyOptions = {"max_digits": 12, "decimal_places": 6, "default": Decimal("0")}
 
 
+# Conversation.source of a conversation an editor wrote (review/hand_written.py); the others
+# say which writer answered the request: "claude" or "offline_emulator".
+HAND_WRITTEN = "hand_written"
+
+
 class Tier(models.TextChoices):
     TEMPLATE = "template", "Template"
     SCENARIO = "scenario", "Scenario"

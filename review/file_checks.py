@@ -9,7 +9,7 @@ never disagree on the same conversation.
 """
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,6 +69,13 @@ def read_check_file(path: str | Path) -> list[FileConversation]:
     return [_conversation(line, record, scaffolding) for line, record in _records(Path(path))]
 
 
+def read_check_text(text: str) -> list[FileConversation]:
+    """The same for text in the file's format (a form's field), line numbers from 1."""
+    scaffolding = Scaffolding()
+    records = _lines(text.splitlines())
+    return [_conversation(line, record, scaffolding) for line, record in records]
+
+
 def check_file(path: str | Path) -> Iterator[dict[str, Any]]:
     """One result per conversation, in the file's order, in the interface's shape."""
     for item in read_check_file(path):
@@ -92,11 +99,15 @@ def _records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         raise CheckFileError(0, f"cannot open {path}: {error.strerror or error}") from None
     with handle:
         try:
-            for line, text in enumerate(handle, start=1):
-                if text.strip():
-                    yield line, _parsed(line, text)
+            yield from _lines(handle)
         except UnicodeDecodeError:
             raise CheckFileError(0, f"{path} is not UTF-8 text") from None
+
+
+def _lines(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    for line, text in enumerate(lines, start=1):
+        if text.strip():
+            yield line, _parsed(line, text)
 
 
 def _parsed(line: int, text: str) -> dict[str, Any]:

@@ -170,3 +170,44 @@ class AssignReviewerForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         set_queryset(self.fields["reviewer"], reviewer_choices())
+
+
+class HandWrittenSeedForm(forms.Form):
+    """Hand-written seed examples, pasted or as a file, in the check-file format: checked on
+    every submit ("Check it"), stored only by "Add it" and only when every one passed."""
+
+    conversations = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 12, "cols": 100, "spellcheck": "false"}),
+        help_text="JSON Lines: one conversation per line, with id, persona_key, arc_key, "
+        "topic_key, tier, edge_case_key, chunk_text and turns (docs/formats.md).",
+    )
+    file = forms.FileField(required=False, help_text="Or a .jsonl file in the same format.")
+
+    def clean(self) -> dict[str, Any]:
+        from review.hand_written import HandWrittenError, check_text, problems
+
+        super().clean()
+        data = self.cleaned_data
+        text, upload = (data.get("conversations") or "").strip(), data.get("file")
+        if bool(text) == bool(upload):
+            raise forms.ValidationError("Paste the conversations or choose a file (one of them).")
+        if upload:
+            try:
+                text = upload.read().decode("utf-8")
+            except UnicodeDecodeError:
+                raise forms.ValidationError(f"{upload.name} is not UTF-8 text.") from None
+        try:
+            self.checked = check_text(text)
+        except HandWrittenError as error:
+            raise forms.ValidationError(error.problems) from None
+        self.problems = problems(self.checked)
+        return data
+
+    def save(self, user: Any) -> list:
+        from review.hand_written import HandWrittenError, add
+
+        try:
+            return add(self.checked, user)
+        except HandWrittenError as error:
+            raise forms.ValidationError(error.problems) from None

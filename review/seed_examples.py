@@ -1,6 +1,7 @@
 """Seed examples: conversations an editor marks as examples of a good one. Only a conversation
-that passed its checks and that a reviewer approved (none rejected it) can be marked; the
-training export says so (`use_as_seed_example`)."""
+that passed its checks and that a reviewer approved (none rejected it) can be marked, or one
+an editor wrote by hand (review/hand_written.py: the editor is its reviewer); the training
+export says so (`use_as_seed_example`)."""
 
 from dataclasses import dataclass, field
 from typing import Any
@@ -8,7 +9,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from generation.models import Conversation
+from generation.models import HAND_WRITTEN, Conversation
 from review.checklist import APPROVED, APPROVED_WITH_NOTES, REJECTED
 from review.models import Review
 
@@ -25,6 +26,8 @@ def why_not(conversation: Conversation, verdicts: set[str]) -> str:
         return "it is not completed"
     if not (conversation.validation or {}).get("passed"):
         return "it did not pass its checks"
+    if conversation.source == HAND_WRITTEN and not verdicts:
+        return ""
     if REJECTED in verdicts:
         return "a reviewer rejected it"
     if not verdicts & {APPROVED, APPROVED_WITH_NOTES}:
