@@ -18,7 +18,7 @@ from generation.dispatch import dispatch
 from generation.forms import PlanBatchForm
 from generation.live import concurrency_text, duration, links, live_status, live_view
 from generation.models import BatchJob, Conversation, PromptExamples
-from generation.prompts import shared_prefix
+from generation.prompts import prefix_lines
 from generation.status import job_status
 
 if TYPE_CHECKING:
@@ -209,13 +209,13 @@ def _estimate_preview(form: PlanBatchForm) -> tuple[list[str], list[str]]:
         job = form.preview()
     except ValidationError as error:
         return [], list(error.messages)
-    prefix = shared_prefix(job)
+    summaries, warnings = prefix_lines(job)
     judge = f" (the judge ${job.judge_estimated_cost:.2f} of it)" if job.judge_model else ""
     estimate = (
         f"Estimated ${job.estimated_cost:.2f}{judge} for {job.total_items} conversations, "
         f"about {duration(job.estimated_seconds)} at concurrency {concurrency_text(job)}."
     )
-    return [estimate, f"{prefix.summary()}."], list(filter(None, [prefix.warning()]))
+    return [estimate, *(f"{line}." for line in summaries)], warnings
 
 
 admin.site.register(Conversation, ConversationAdmin)

@@ -94,25 +94,28 @@ def _reserve(job: BatchJob, room: int | None) -> list[tuple[str, str]]:
     job = BatchJob.objects.select_for_update().get(pk=job.pk)
     if job.status not in BatchJob.ACTIVE:
         return []
-    width = 1 if _cache_is_cold(job) else job.concurrency
+    cold = _cold_arms(job)
+    width = len(cold) if cold else job.concurrency
     free = width - _in_flight(job.conversations.all())
     if room is not None:
         free = min(free, room)
     if free <= 0:
         return []
-    candidates = _candidates(job, free)
+    candidates = _first_of(job, cold, free) if cold else _candidates(job, free)
     now = timezone.now()
     if _mark_dispatched(candidates, now) and job.status == BatchJob.Status.PENDING:
         job.start()  # here, under the lock, not by each of the first claims at once
     return [(str(pk), now.isoformat()) for pk in candidates]
 
 
-def _candidates(job: BatchJob, count: int) -> list:
-    """Up to `count` pending conversations of the job that no worker was handed, due first."""
+def _candidates(job: BatchJob, count: int, arm: str | None = None) -> list:
+    """Up to `count` pending conversations of the job (of one arm) that no worker was
+    handed, due first."""
     soon = timezone.now() + timedelta(seconds=settings.GENERATION_MAX_BACKOFF_SECONDS)
-    return list(
-        job.conversations.pending().undispatched().due(soon).values_list("pk", flat=True)[:count]
-    )
+    waiting = job.conversations.pending().undispatched().due(soon)
+    if arm is not None:
+        waiting = waiting.filter(arm=arm)
+    return list(waiting.values_list("pk", flat=True)[:count])
 
 
 def _mark_dispatched(ids: list, now: datetime) -> int:
@@ -122,10 +125,29 @@ def _mark_dispatched(ids: list, now: datetime) -> int:
     )
 
 
-def _cache_is_cold(job: BatchJob) -> bool:
-    """One call goes first so the shared system prompt's cache exists before the others fan
-    out (when the prompt is long enough to be cached at all)."""
-    return system_prompt_is_cached(job) and not job.conversations.completed().exists()
+def _cold_arms(job: BatchJob) -> list[str]:
+    """The arms whose cache does not exist yet: one call of each goes first so that its
+    shared prefix is written once before the others fan out (an arm whose prefix is too
+    short to be cached, or with nothing left to write, is never cold). A job has one arm, an
+    A/B job two, cached apart."""
+    done = set(job.conversations.completed().values_list("arm", flat=True).distinct())
+    waiting = set(job.conversations.pending().values_list("arm", flat=True).distinct())
+    return [
+        arm
+        for arm in job.arms()
+        if arm not in done and arm in waiting and system_prompt_is_cached(job, arm)
+    ]
+
+
+def _first_of(job: BatchJob, arms: list[str], count: int) -> list:
+    """A cold arm's first call: one pending conversation of each cold arm with none in
+    flight, up to `count`."""
+    busy = set(job.conversations.in_flight().values_list("arm", flat=True))
+    found: list = []
+    for arm in arms:
+        if arm not in busy and len(found) < count:
+            found += _candidates(job, 1, arm)
+    return found
 
 
 def _send(conversation_id: str, reserved_at: str) -> None:

@@ -92,12 +92,30 @@ def current() -> PromptExamples | None:
     return PromptExamples.objects.order_by("-version").first()
 
 
-def shown_to(job: BatchJob, conversation: Conversation | None = None) -> list[dict[str, Any]]:
-    """The examples a request of the job shows: all of its set's, less the conversation
-    itself and the one it regenerates."""
-    if job.prompt_examples_id is None:
+def version_named(text: str) -> PromptExamples | None:
+    """The version a command line or a form names: its number, or "none" (None)."""
+    text = str(text).strip().lower().removeprefix("v")
+    if text == "none":
+        return None
+    found = PromptExamples.objects.filter(version=int(text)).first() if text.isdigit() else None
+    if found is None:
+        known = ", ".join(str(v) for v in PromptExamples.objects.values_list("version", flat=True))
+        raise ExamplesError(
+            f"No seed examples version {text!r}: give one of {known or 'none yet'}, or 'none'."
+        )
+    return found
+
+
+def shown_to(
+    job: BatchJob, conversation: Conversation | None = None, arm: str = ""
+) -> list[dict[str, Any]]:
+    """The examples a request of the job shows (of the conversation's arm in an A/B job, or
+    of `arm` without a conversation): all of its set's, less the conversation itself and the
+    one it regenerates."""
+    version_id = job.examples_id(conversation.arm if conversation is not None else arm)
+    if version_id is None:
         return []
-    examples = _examples(job.prompt_examples_id)
+    examples = _examples(version_id)
     if conversation is None:
         return examples
     hidden = {str(conversation.pk), str(conversation.regenerated_from_id)}

@@ -77,6 +77,25 @@ class PlanBatchForm(forms.Form):
         "(counted in the estimate and the budget cap); on by default with an API key.",
     )
 
+    ab_examples = forms.CharField(
+        required=False,
+        max_length=20,
+        label="A/B against",
+        help_text="Split the job A/B: a seed examples version (its number) or 'none' for the "
+        "prompt alone, against the latest pinned version; empty: no split.",
+    )
+
+    def clean_ab_examples(self) -> str:
+        from generation.examples import ExamplesError, version_named
+
+        text = (self.cleaned_data.get("ab_examples") or "").strip()
+        if text:
+            try:
+                version_named(text)
+            except ExamplesError as error:
+                raise forms.ValidationError(str(error)) from None
+        return text
+
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
@@ -141,4 +160,5 @@ class PlanBatchForm(forms.Form):
             seed=data["seed"],
             coverage=self.coverage(),
             judge=data["judge"],
+            ab_examples=(data.get("ab_examples") or "").strip() or None,
         )

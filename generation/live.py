@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from generation.clusters import clusters_seen, workers_needed
 from generation.models import BatchJob
-from generation.prompts import shared_prefix
+from generation.prompts import prefix_lines, shared_prefix
 from generation.status import cache_text, cache_use, job_status
 
 NO_WORKER = (
@@ -81,12 +81,13 @@ def live_status(job: BatchJob) -> dict[str, Any]:
 
 def _cache(job: BatchJob) -> dict[str, Any]:
     """The shared prefix against the cache minimum, and the cache reads and writes so far."""
-    prefix = shared_prefix(job)
+    prefix = shared_prefix(job, job.arms()[0])  # arm A's in an A/B job; both in the texts
+    summaries, warnings = prefix_lines(job)
     use = cache_use(job)
     return {
         "cache": {**use, "prefixTokens": prefix.tokens, "minimumTokens": prefix.minimum},
-        "prefixText": prefix.summary(),
-        "prefixWarning": prefix.warning(),
+        "prefixText": "; ".join(summaries),
+        "prefixWarning": " ".join(warnings),
         "cacheText": cache_text(use),
     }
 

@@ -46,6 +46,13 @@ class Tier(models.TextChoices):
     EDGE_CASE = "edge_case", "Edge case"
 
 
+class Arm(models.TextChoices):
+    """The two arms of an A/B job; a conversation of any other job has none ("")."""
+
+    A = "a", "A"
+    B = "b", "B"
+
+
 class PromptExamples(models.Model):
     """A pinned set of seed examples that the system prompt shows (generation/examples.py):
     each example's text is frozen here when the set is made, so a job that pins the set sends
@@ -124,6 +131,19 @@ class BatchJob(models.Model):
         blank=True,
         related_name="jobs",
         help_text="The seed examples its system prompt shows (none: the prompt alone).",
+    )
+    # An A/B job (issue 15.4): arm A shows prompt_examples, arm B ab_examples (None: the
+    # prompt alone); each conversation's `arm` says which it was given.
+    ab_split = models.BooleanField(
+        default=False, help_text="Split A/B between two sets of seed examples."
+    )
+    ab_examples = models.ForeignKey(
+        PromptExamples,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ab_jobs",
+        help_text="Arm B's seed examples in an A/B job (none: the prompt alone).",
     )
     plan_seed = models.BigIntegerField(null=True, blank=True)
     coverage = models.JSONField(default=dict, blank=True)
@@ -239,6 +259,7 @@ class BatchJob(models.Model):
             parameters=conversation.parameters,
             prompt_template_id=conversation.prompt_template_id,
             consultant_profile_id=conversation.consultant_profile_id,
+            arm=conversation.arm,
         )
         BatchJob.objects.filter(pk=job.pk).update(total_items=models.F("total_items") + 1)
         target = self.Status.IN_PROGRESS if job.started_at else self.Status.PENDING
@@ -259,6 +280,14 @@ class BatchJob(models.Model):
         if unfinished.exists():
             return False
         return self._move(self.ACTIVE, self.Status.COMPLETED, finished_at=timezone.now())
+
+    def arms(self) -> list[str]:
+        """The arms its conversations are split between: A and B, or one unnamed arm."""
+        return [Arm.A, Arm.B] if self.ab_split else [""]
+
+    def examples_id(self, arm: str = "") -> Any:
+        """The id of the seed examples version an arm shows, or None for the prompt alone."""
+        return self.ab_examples_id if arm == Arm.B else self.prompt_examples_id
 
     def progress(self) -> dict[str, int]:
         """Conversations by status; `live` counts the claims whose lease has not run out (a
@@ -358,6 +387,12 @@ class Conversation(models.Model):
         related_name="+",
     )
     seed_example_marked_at = models.DateTimeField(null=True, blank=True)
+    arm = models.CharField(
+        max_length=1,
+        choices=Arm.choices,
+        blank=True,
+        help_text="Its arm in an A/B job (which seed examples its request showed).",
+    )
     examples_seen = models.JSONField(
         default=list,
         blank=True,

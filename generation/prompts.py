@@ -86,16 +86,39 @@ class SharedPrefix:
         )
 
 
-def shared_prefix(job: BatchJob) -> SharedPrefix:
-    """The system prompt's part that the request marks for the cache (with the job's seed
-    examples), measured as the estimate measures prompts, against the cache minimum of the
-    job's model."""
-    cached = claude.cached_text(claude.system_blocks(request_system(job)))
+def shared_prefix(job: BatchJob, arm: str = "") -> SharedPrefix:
+    """The system prompt's part that the request marks for the cache (with the seed examples
+    of the job, or of its arm), measured as the estimate measures prompts, against the cache
+    minimum of the job's model."""
+    cached = claude.cached_text(claude.system_blocks(request_system(job, arm=arm)))
     return SharedPrefix(tokens_in(cached), cache_minimum(job.model), job.model)
 
 
-def system_prompt_is_cached(job: BatchJob) -> bool:
-    return shared_prefix(job).cacheable
+def shared_prefixes(job: BatchJob) -> dict[str, SharedPrefix]:
+    """Each arm's shared prefix: an A/B job's two arms are cached apart."""
+    return {arm: shared_prefix(job, arm) for arm in job.arms()}
+
+
+def prefix_lines(job: BatchJob) -> tuple[list[str], list[str]]:
+    """(summaries, warnings) of the job's shared prefixes, each named by its arm in an A/B
+    job, for the estimate, the job page and batch_status."""
+    summaries, warnings = [], []
+    for arm, prefix in shared_prefixes(job).items():
+        name = f"Arm {arm.upper()} ({arm_examples(job, arm)}): " if arm else ""
+        summaries.append(name + prefix.summary())
+        if prefix.warning():
+            warnings.append(name + prefix.warning())
+    return summaries, warnings
+
+
+def arm_examples(job: BatchJob, arm: str) -> str:
+    """What an arm shows, in words: "seed examples v2" or "no seed examples"."""
+    version = job.ab_examples if arm == "b" else job.prompt_examples
+    return f"seed examples v{version.version}" if version else "no seed examples"
+
+
+def system_prompt_is_cached(job: BatchJob, arm: str = "") -> bool:
+    return shared_prefix(job, arm).cacheable
 
 
 def system_prompt(job: BatchJob | Conversation) -> str:
@@ -103,13 +126,13 @@ def system_prompt(job: BatchJob | Conversation) -> str:
     return _system_prompt(job.prompt_template_id, job.consultant_profile_id)
 
 
-def request_system(job: BatchJob, conversation: Conversation | None = None) -> str:
+def request_system(job: BatchJob, conversation: Conversation | None = None, arm: str = "") -> str:
     """What a request of the job sends as its system prompt: the pinned prompt, then the seed
-    examples it shows (none of them the conversation itself or its regeneration source). An
-    export's system prompt is `system_prompt`'s, without the examples."""
+    examples it shows (its arm's in an A/B job; none of them the conversation itself or its
+    regeneration source). An export's system prompt is `system_prompt`'s, without them."""
     from generation import examples
 
-    shown = examples.render(examples.shown_to(job, conversation))
+    shown = examples.render(examples.shown_to(job, conversation, arm))
     return system_prompt(job) + (f"\n\n{shown}" if shown else "")
 
 

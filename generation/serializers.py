@@ -227,6 +227,18 @@ class GenerateBatchSerializer(serializers.Serializer):
             "the budget cap. Default: the server's JUDGE_ENABLED (on with an API key)."
         ),
     )
+    abExamples = serializers.CharField(
+        required=False,
+        allow_null=True,
+        default=None,
+        max_length=20,
+        help_text=(
+            "Split the job A/B: arm A shows the latest pinned seed examples, arm B this seed "
+            'examples version ("3") or none ("none"); conversations alternate between the arms '
+            "within each tier and persona. 400 when both arms would show the same, or for an "
+            "unknown version."
+        ),
+    )
     userId = serializers.JSONField(
         required=False,
         allow_null=True,
@@ -253,6 +265,7 @@ class GenerateBatchSerializer(serializers.Serializer):
             seed=data.get("seed"),
             coverage=coverage,
             judge=data.get("judge"),
+            ab_examples=data.get("abExamples"),
         )
 
 

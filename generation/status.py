@@ -7,7 +7,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from generation.models import BatchJob, Conversation, GenerationAttempt
-from generation.prompts import shared_prefix
+from generation.prompts import prefix_lines
 from generation.signals import job_cost_figures
 
 
@@ -99,8 +99,8 @@ def cache_use(job: BatchJob) -> dict[str, int | float]:
 
 def cache_lines(job: BatchJob) -> list[str]:
     """The shared prefix against the cache minimum, its warning if any, and reads vs writes."""
-    prefix = shared_prefix(job)
-    return [prefix.summary(), *filter(None, [prefix.warning()]), cache_text(cache_use(job))]
+    summaries, warnings = prefix_lines(job)
+    return [*summaries, *warnings, cache_text(cache_use(job))]
 
 
 def cache_text(use: dict[str, int | float]) -> str:

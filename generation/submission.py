@@ -16,7 +16,7 @@ from generation import concurrency, examples, prompts
 from generation.calls import Usage
 from generation.claude import is_offline
 from generation.dispatch import dispatch
-from generation.models import BatchJob, Conversation
+from generation.models import Arm, BatchJob, Conversation, PromptExamples
 from generation.plans import ResolvedSet
 from generation.pricing import cost_of, judge_estimate
 
@@ -44,6 +44,8 @@ class BatchOptions:
     concurrency_auto: bool = False
     max_concurrency: int | None = None  # the ceiling in auto mode; None: MAX_CONCURRENCY
     examples: bool = True  # show the latest pinned seed examples, if any
+    # An A/B job: arm A shows the examples above, arm B this version's ("3") or none ("none").
+    ab_examples: str | None = None
 
 
 def submit_batch(resolved: list[ResolvedSet], options: BatchOptions, user: Any = None) -> BatchJob:
@@ -63,6 +65,8 @@ def prepare_batch(
     _check(options, resolved)
     job = _job(options, resolved, user)
     conversations = [_conversation(job, number, item) for number, item in enumerate(resolved, 1)]
+    if job.ab_split:
+        assign_arms(conversations)
     job.judge_estimated_cost = judge_estimate_of(job, conversations)
     generation, job.estimated_seconds = estimate(job, conversations)
     job.estimated_cost = generation + job.judge_estimated_cost
@@ -86,6 +90,10 @@ def _job(options: BatchOptions, resolved: list[ResolvedSet], user: Any) -> Batch
     template, profile = prompts.current_versions()
     if template is None or profile is None:
         raise SubmissionError("No system prompt or consultant profile: run seed_scaffolding.")
+    shown = examples.current() if options.examples else None
+    ab_split, ab_examples = options.ab_examples is not None, None
+    if ab_split:
+        ab_examples = _arm_b(str(options.ab_examples), shown)
     return BatchJob(
         name=options.name.strip()[:200],
         concurrency=_start_width(options),
@@ -100,11 +108,42 @@ def _job(options: BatchOptions, resolved: list[ResolvedSet], user: Any) -> Batch
         judge_model=settings.CLAUDE_JUDGE_MODEL if _judged(options) else "",
         prompt_template=template,
         consultant_profile=profile,
-        prompt_examples=examples.current() if options.examples else None,
+        prompt_examples=shown,
+        ab_split=ab_split,
+        ab_examples=ab_examples,
         plan_seed=options.seed,
         coverage=options.coverage or {},
         created_by=user if getattr(user, "pk", None) else None,
     )
+
+
+def _arm_b(text: str, arm_a: PromptExamples | None) -> PromptExamples | None:
+    """Arm B's version, which must differ from arm A's (the job's own)."""
+    try:
+        arm_b = examples.version_named(text)
+    except examples.ExamplesError as error:
+        raise SubmissionError(str(error)) from None
+    if arm_b == arm_a:
+        shown = f"seed examples v{arm_a.version}" if arm_a else "no seed examples"
+        raise SubmissionError(
+            f"Both arms would show {shown}: an A/B job compares two different sets (arm A is "
+            "the latest pinned version, or none without examples)."
+        )
+    return arm_b
+
+
+def assign_arms(conversations: list[Conversation]) -> None:
+    """A and B in turn within each tier and persona (in plan order), carried over from one
+    group to the next, so that every tier-persona group and the whole job are split evenly
+    (within one)."""
+    groups: dict[tuple[str, Any], list[Conversation]] = {}
+    for conversation in conversations:
+        groups.setdefault((conversation.tier, conversation.persona_id), []).append(conversation)
+    turn = 0
+    for key in sorted(groups, key=lambda k: (k[0], str(k[1]))):
+        for conversation in groups[key]:
+            conversation.arm = Arm.A if turn % 2 == 0 else Arm.B
+            turn += 1
 
 
 def _ceiling(options: BatchOptions) -> int | None:
@@ -163,17 +202,21 @@ def estimate(job: BatchJob, conversations: list[Conversation]) -> tuple[Decimal,
     the expected replies (the judge's calls are judge_estimate_of's). The shared prefix is
     counted as a cache write then reads only when it reaches the model's cache minimum;
     otherwise every call pays for it as plain input."""
-    prefix = prompts.shared_prefix(job)
-    system, cached = prefix.tokens, prefix.cacheable
+    prefixes = prompts.shared_prefixes(job)
+    written: set[str] = set()  # the arms whose prefix the first of their calls wrote
     total = Decimal("0")
-    for index, conversation in enumerate(conversations):
+    for conversation in conversations:
+        prefix = prefixes[conversation.arm]
+        system, cached = prefix.tokens, prefix.cacheable
+        first = conversation.arm not in written
+        written.add(conversation.arm)
         prompt = prompts.tokens_in(prompts.user_prompt(conversation))
         usage = Usage(
             input_tokens=prompt + (0 if cached else system),
             output_tokens=conversation.parameters["turn_count"]
             * settings.EXPECTED_OUTPUT_TOKENS_PER_TURN,
-            cache_write_tokens=system if cached and index == 0 else 0,
-            cache_read_tokens=system if cached and index > 0 else 0,
+            cache_write_tokens=system if cached and first else 0,
+            cache_read_tokens=system if cached and not first else 0,
         )
         total += cost_of(usage, job.model)
     per_call = (

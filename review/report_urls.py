@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import path
 
-from review import report_views
+from review import ab_views, report_views
 
 app_name = "quality"
 
@@ -14,6 +14,7 @@ urlpatterns = [
         admin.site.admin_view(report_views.quality_report_json),
         name="report-json",
     ),
+    path("ab/", admin.site.admin_view(ab_views.ab_comparison), name="ab"),
     path(
         "recompute/",
         admin.site.admin_view(report_views.recompute_quality_report),

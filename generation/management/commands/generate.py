@@ -15,7 +15,7 @@ from generation.dispatch import sweep
 from generation.models import BatchJob
 from generation.planner import PlanningError, Scaffold, plan_parameter_sets, tier_counts
 from generation.plans import PlanError, read_plan, resolve_plan
-from generation.prompts import shared_prefix
+from generation.prompts import prefix_lines
 from generation.status import job_status
 from generation.submission import (
     MAX_CONCURRENCY,
@@ -79,6 +79,14 @@ class Command(BaseCommand):
             help="A judge call per conversation (default: JUDGE_ENABLED, on with a key).",
         )
 
+        parser.add_argument(
+            "--ab-examples",
+            metavar="VERSION|none",
+            help="Split the job A/B: arm A shows the latest pinned seed examples (or none), "
+            "arm B this version's (or none), alternately per tier and persona; compare them "
+            "with quality_report --ab JOB.",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             self._run(options)
@@ -106,10 +114,11 @@ class Command(BaseCommand):
                 else f"{job.concurrency}"
             )
         )
-        prefix = shared_prefix(job)
-        self.stdout.write(f"  {prefix.summary()}")
-        if prefix.warning():
-            self.stdout.write(self.style.WARNING(f"  {prefix.warning()}"))
+        summaries, warnings = prefix_lines(job)
+        for line in summaries:
+            self.stdout.write(f"  {line}")
+        for line in warnings:
+            self.stdout.write(self.style.WARNING(f"  {line}"))
         if options["no_wait"]:
             self.stdout.write(f"Follow it with: manage.py batch_status {job.pk}")
             return
@@ -147,6 +156,7 @@ class Command(BaseCommand):
                     seed=options["seed"],
                     coverage=coverage,
                     judge=options["judge"],
+                    ab_examples=options["ab_examples"],
                 ),
             )
         except (PlanningError, PlanError, SubmissionError) as error:
