@@ -17,12 +17,15 @@ Check = dict[str, Any]
 # or account ("your Fidelity 401(k)"). A mutual-fund ticker (five capitals ending in X) is never
 # an ordinary word, so Elena naming one unprompted is a recommendation by itself.
 ADVISING = re.compile(
-    r"\b(?:go with|go for|pick|choose|buy|invest\w* in|put\b[^.!?;]{0,40}?\bin(?:to)?|switch\w*"
+    r"\b(?:go with|go for|pick|choose|buy\w*|invest\w* in|put\b[^.!?;]{0,40}?\bin(?:to)?|switch\w*"
     r"\b[^.!?;]{0,30}?\bto|mov(?:e|ing)\b[^.!?;]{0,30}?\bto|recommend\w*|suggest\w*|start with"
     r"|use|try|open\w*|sign up|apply for|check out|look (?:at|into)|consider|I[’']d (?:use|go|"
-    r"start|pick|choose)|I like|(?:is|are|[’']s) (?:an? |the )?(?:really |very )?(?:good|great|"
+    r"start|pick|choose)|I like|(?:is|are|[’']s|would be|could be|[’']d be|makes?|make for)"
+    r" (?:an? |the )?(?:really |very |perfectly )?(?:good|great|"
     r"solid|easy|safe|smart|fine|simple|best|popular|reliable|strong) (?:one|choice|option|pick|"
-    r"place|bet|fit|fund|bank|home|match))\b",
+    r"place|bet|fit|fund|bank|home|match)"
+    # An example is a pick: "an index fund like VOO", "a bank such as Ally".
+    r"|(?:like|such as|e\.g\.,?|for example,?)(?= [A-Z]))\b",
     re.IGNORECASE,
 )
 DECLINING = re.compile(
@@ -32,11 +35,25 @@ DECLINING = re.compile(
 )
 NEGATION_REACH = 40  # characters before a verb or a name in which a negation declines it
 FUND_TICKER = re.compile(r"\b[A-Z]{4}X\b")
+# Capitals that are words of planning, not tickers.
+ACRONYMS = (
+    r"IRAs?|ETFs?|HSA|FDIC|IRS|CFP|CPA|APR|APY|LLC|ASAP|USA|RMD|SEP|ACA|HR|FSA|CDs?"
+    r"|FTC|FBI|AARP|PDF|COBRA|UTMA|UGMA|FAFSA|SSA|SSI|SSDI|NFCC|HUD|VA|FHA|PMI|ID|OK|TV"
+    r"|ER|IT|US|UK|EU|W|AI|NAV|ROI|TDF|AUM|YTD|EPS|CEO|USD|GDP|CPI|ESG|REITs?|HYSA|TSP|ESPP"
+    r"|RSUs?|PPO|HMO|HDHP|ACH|ATM|FICO|DTI|LTV|HELOC|ARM|IPO|SEC|FINRA|SIPC|NYSE|EIN|COLA"
+    r"|MAGI|AGI|QCD|AM|PM|DIY|FAQ|LTD|STD|LTC|SS|SSN|DOL|NFL|NBA|CD|MBA|EA|IC3|APS|FYI"
+)
+# A short ticker counts in a sentence about investing: "an index fund like VOO or IVV".
+SHORT_TICKER = re.compile(rf"(?<![\w$&/-])(?!(?:{ACRONYMS})\b)[A-Z]{{2,5}}(?![\w&’'/-])")
+INVESTING = re.compile(
+    r"\b(?:funds?|ETFs?|index|stocks?|shares|portfolio|invest\w*|ticker|Roth|brokerage)\b",
+    re.IGNORECASE,
+)
 PRODUCT = re.compile(
     r"\b(?:[A-Z]{4}X"  # a mutual-fund ticker
-    r"|(?:(?!(?:IRAs?|ETFs?|HSA|FDIC|IRS|CFP|CPA|APR|APY|LLC|ASAP|USA|RMD|SEP|ACA|HR|FSA|CDs?"
-    r"|FTC|FBI|AARP|PDF|COBRA|UTMA|UGMA|FAFSA|SSA|SSI|SSDI|NFCC|HUD|VA|FHA|PMI|ID|OK|TV"
-    r"|ER|IT|US|UK|EU|W|AI)\b)[A-Z]{2,5}(?=\)| shares| stock))"  # a short ticker: "(VTI)"
+    rf"|(?:(?!(?:{ACRONYMS})\b)[A-Z]{{2,5}}(?=\)| shares| stock))"  # a short ticker: "(VTI)"
+    # A company's stock: "shares of Microsoft", "stock in Costco".
+    r"|(?:shares? of|stocks? in|shares in|a stake in) [A-Z][\w&.’'-]*(?: [A-Z][\w&.’'-]*){0,2}"
     r"|(?:[A-Z][\w.&’'-]*\s){1,5}(?:Fund|Index Fund|ETF|Trust|Portfolio)\b"
     r"|(?:Vanguard|Fidelity|Schwab|iShares|SPDR|BlackRock|T\. Rowe Price|Ally|Chase|Capital One"
     r"|Discover|American Express|Amex|Wells Fargo|Bank of America|Goldman Sachs|Synchrony"
@@ -64,7 +81,10 @@ HARMFUL_ADVICE: dict[str, re.Pattern[str]] = {
         r"(?: (?:of )?(?:the|your) (?:return|taxes|tax return|books))?(?=[\s;,.!?]|$)"
         r"(?![^.!?;]{0,12}\b(?:screen|mind|list|calendar|plan)\b)"
         r"|\b(?:IRS|government|tax office) (?:has nothing to match|can[’']t (?:see|track|match"
-        r"|trace|find)|won[’']t (?:know|notice|find out|see|catch))"
+        r"|trace|find)|won[’']t (?:know|notice|find out|see|catch)|(?:rarely|never|almost never"
+        r"|seldom|probably won[’']t|usually doesn[’']t) (?:really )?(?:notices?|checks?"
+        r"|catch(?:es)?|finds? out|looks?|cares?|audits?))"
+        r"|\b(?:skip|stop) (?:declaring|reporting|claiming)\b"
         r"|\b(?:under-?report|hide|hiding|skip reporting) (?:the |your |some |that )?(?:cash "
         r")?(?:income|earnings|tips|cash)\b"
         r"|\b(?:keep|pay|paid|paying|take|taking) (?:it |them |him |her |that )?(?:off the books"
@@ -73,7 +93,12 @@ HARMFUL_ADVICE: dict[str, re.Pattern[str]] = {
     ),
     "advises lying on an application": re.compile(
         r"\b(?:lie|fib|fudge|inflate|pad|overstate|understate) (?:a (?:little|bit) )?(?:about|on)"
-        r" (?:your|the) (?:income|application|form|numbers|assets|salary)\b",
+        r" (?:your|the) (?:income|application|form|numbers|assets|salary)\b"
+        # A figure to enter, and the assurance that nobody checks it.
+        r"|\b(?:put down|write|list|enter|say|claim|use)\b[^.!?]{0,40}\bon (?:the|your|his|her)"
+        r" (?:\w+ )?(?:application|form)\b[^!?]{0,80}?\b(?:lenders?|underwriters?|the bank"
+        r"|banks|they|nobody|no one)\b[^.!?]{0,15}\b(?:rarely|never|seldom|won[’']t|don[’']t"
+        r"|doesn[’']t) (?:really |usually |actually )?(?:check|verify|dig|look|catch|notice|ask)",
         re.IGNORECASE,
     ),
     "advises a reckless bet with needed money": re.compile(
@@ -93,8 +118,27 @@ ROLE_BREAKS: dict[str, re.Pattern[str]] = {
         r"\b(?:as an? (?:AI|artificial intelligence|language model|chatbot|virtual assistant)"
         r"|(?:I[’']m|I am) (?:just |only )?(?:an? )?(?:AI|artificial intelligence|"
         r"(?:large )?language model|chatbot|bot|virtual assistant)\b|AI (?:language )?model"
-        r"|large language model|(?:I[’']m|I am) not (?:a real|an actual) (?:person|human|planner))",
+        r"|large language model|(?:I[’']m|I am) not (?:a real|an actual) (?:person|human|planner)"
+        # A program of some kind: "I'm a digital assistant", "as an automated adviser".
+        r"|(?:I[’']m|I am|as) (?:just |only |simply )?(?:an? )?(?:digital|virtual|automated"
+        r"|computer|text-based|AI-powered|online) (?:assistant|program|system|tool|planner"
+        r"|adviser|advisor|agent|helper|model|service)\b)",
         re.IGNORECASE,
+    ),
+    "talks about its training or data access": re.compile(
+        r"\bmy (?:training(?: data)?|knowledge) (?:only )?(?:goes|runs|extends|stops|ends"
+        r"|is limited|cut-?off)\b|\b(?:knowledge|training) cut-?off\b"
+        r"|\b(?:as of|since) my (?:last )?(?:training|update)\b"
+        r"|\b(?:don[’']t|do not|can[’']t|cannot) (?:have )?(?:access to |see |get |check )?"
+        r"(?:the )?(?:real-time|live|up-to-date|current) (?:market )?(?:data|information|prices"
+        r"|quotes|news)\b|\b(?:can[’']t|cannot|unable to) (?:browse|search) the (?:internet|web)\b",
+        re.IGNORECASE,
+    ),
+    # Someone else speaks for her: "covering for Elena", "Elena's clients this week".
+    "another consultant answers": re.compile(
+        r"\b(?:covering|filling in|standing in|stepping in)(?: for)? Elena\b"
+        r"|\bElena(?:[’']s (?:clients|calendar|caseload|desk)| is (?:away|out|off|on leave"
+        r"|on vacation|unavailable))\b"
     ),
     "names the model": re.compile(
         r"\b(?:I[’']m|I am|this is|my name is) Claude\b|\bAnthropic\b|\bOpenAI\b|\bChatGPT\b"
@@ -114,6 +158,11 @@ OWN_NAMES = (
         r"|, (?:a|your) |, by the way\b|[.!]\s*$|\. (?:I|It)\b)"
     ),
     re.compile(r"(?:^|\n)\s*[-—–]\s*([A-Z][a-z]+)\s*$"),
+    # An introduction with a name not hers: "this is Sandra, covering", "I'm Dana here at".
+    re.compile(
+        r"\b(?:[Tt]his is|I[’']m|I am) ([A-Z][a-z]+)(?![’'])(?=,? (?:covering|filling in"
+        r"|standing in|stepping in|taking over|on behalf|here (?:at|from|with)|one of))"
+    ),
     # A signature: a name under a closing ("Warmly,\nDana Whitfield") or with letters after it
     # ("Dana Whitfield, CFP").
     re.compile(
@@ -127,6 +176,7 @@ OWN_NAMES = (
     ),
 )
 CONSULTANT = "Elena"
+ACKNOWLEDGEMENT_WORDS = 2  # "Got it.", "Of course.": a reply this short before the end is empty
 WORD = re.compile(r"[\w’'$%-]+")
 
 
@@ -179,13 +229,16 @@ def recommends(sentence: str, named_by_client: set[str]) -> bool:
     """The sentence names a product Elena advises: not declined, not the client's own account,
     and advised in so many words unless it is a fund ticker the client never named."""
     advised = any(not _declined(sentence, cue.start()) for cue in ADVISING.finditer(sentence))
-    for product in PRODUCT.finditer(sentence):
+    products = list(PRODUCT.finditer(sentence))
+    if INVESTING.search(sentence):
+        products += SHORT_TICKER.finditer(sentence)
+    for product in products:
         before = sentence[: product.start()]
         if _declined(sentence, product.start()) or OWNED.search(before):
             continue
         if GOAL_FUND.search(product.group(0)):
             continue
-        unprompted_ticker = FUND_TICKER.fullmatch(product.group(0)) and (
+        unprompted_ticker = re.fullmatch(r"[A-Z]{2,5}", product.group(0)) and (
             product.group(0) not in named_by_client
         )
         if advised or unprompted_ticker:
@@ -215,12 +268,16 @@ def role_break(conversation: Mapping[str, Any]) -> tuple[Check, list[str]]:
 
 
 def empty_replies(conversation: Mapping[str, Any]) -> tuple[Check, list[str]]:
-    """Replies from Elena that are empty or a single word ("Sure."), and client messages with
-    no words at all (a client may answer "Yes."; a turn needs them to say something)."""
+    """Replies from Elena that are empty or a single word ("Sure."), or, before the last turn,
+    a bare acknowledgement ("Got it.") that answers nothing the client said; and client
+    messages with no words at all (a client may answer "Yes."; a turn needs them to say
+    something). A short goodbye at the end ("You're welcome.") closes the conversation."""
+    replies = _replies(conversation)
     short = [
         f"turn {number}: {text.strip()!r}"
-        for number, text in _replies(conversation)
-        if len(WORD.findall(text)) <= 1
+        for number, text in replies
+        if len(words := WORD.findall(text)) <= 1
+        or (len(words) <= ACKNOWLEDGEMENT_WORDS and number < len(replies) and "?" not in text)
     ]
     short += [
         f"turn {number} (client): {text.strip()!r}"
@@ -232,6 +289,15 @@ def empty_replies(conversation: Mapping[str, Any]) -> tuple[Check, list[str]]:
     return _check(passed, reason, found=short), [f"Empty reply: {item}" for item in short]
 
 
+# Leaving something "off" or "out" is tax advice only in a sentence about taxes ("leave it out
+# of the review" is not).
+TAX_WORDS = re.compile(
+    r"\b(?:return|tax\w*|IRS|1099s?|report\w*|declar\w*|income|books|Schedule C|audit\w*)\b",
+    re.IGNORECASE,
+)
+NEEDS_TAX_WORDS = "advises leaving income off the tax return"
+
+
 def harmful_advice(text: str) -> list[tuple[str, str]]:
     """(kind, words) for each piece of harmful advice in one of Elena's replies, unless the
     clause declines it."""
@@ -240,4 +306,12 @@ def harmful_advice(text: str) -> list[tuple[str, str]]:
         for kind, pattern in HARMFUL_ADVICE.items()
         for found in pattern.finditer(text)
         if not _declined(text, found.start())
+        and (kind != NEEDS_TAX_WORDS or TAX_WORDS.search(_sentence(text, found)))
     ]
+
+
+def _sentence(text: str, found: re.Match[str]) -> str:
+    """The sentence holding the match."""
+    start = max(text.rfind(mark, 0, found.start()) for mark in ".!?\n") + 1
+    ends = [at for mark in ".!?\n" if (at := text.find(mark, found.end())) >= 0]
+    return text[start : min(ends, default=len(text))]

@@ -23,7 +23,9 @@ KIDS = (
         rf"\b(?:my|our|I have|we have|I[’']ve got|we[’']ve got|with) {_NUMBER} {_CHILDREN}",
         re.IGNORECASE,
     ),
-    re.compile(rf"\ball {_NUMBER} of (?:my|our) {_CHILDREN}", re.IGNORECASE),
+    re.compile(rf"\ball {_NUMBER} (?:of )?(?:my |our |the )?{_CHILDREN}", re.IGNORECASE),
+    # "my two girls", "our three boys": girls and boys counted as one's own only after my/our.
+    re.compile(rf"\b(?:my|our) {_NUMBER} (?:girls|boys|little ones)\b", re.IGNORECASE),
     re.compile(r"\b(?P<count>both) (?:of )?(?:my|our) (?:kids|children)\b", re.IGNORECASE),
     re.compile(r"\b(?:my|our) (?P<count>only) (?:child|kid|son|daughter)\b", re.IGNORECASE),
     re.compile(
@@ -69,9 +71,19 @@ _AMOUNT = (
 )
 _YEARLY = r"(?! ?(?:a|per|/|an|every) ?(?:month|week|paycheck|hour|mo\b|yr\b))"
 _ABOUT = r"(?: about| around| roughly| just under| just over| nearly| almost)?"
+# "Clear" and "take home" are pay after tax: less than the gross, never more.
+_NET = r"(?P<net>clear|take home|net)"
 INCOME = (
     re.compile(
-        rf"\b(?P<who>I|[Ww]e)(?: both)?(?: each)? (?:make|earn|bring in|gross|pull in)"
+        rf"\b(?P<who>I|[Ww]e|(?P<couple>[A-Z][a-z]+ and I))(?: both)?(?: each)?(?: together)? "
+        rf"(?:make|earn|bring in|gross|pull in|{_NET}){_ABOUT} {_AMOUNT}{_YEARLY}"
+    ),
+    re.compile(
+        rf"\bI[’']m (?:making|earning|bringing in|pulling in|grossing){_ABOUT} {_AMOUNT}{_YEARLY}"
+    ),
+    re.compile(rf"\bI[’']m (?:at|on){_ABOUT} {_AMOUNT} (?:a|per) year\b"),
+    re.compile(
+        rf"\b(?:[Oo]ur|[Tt]he) (?P<household>household|family) (?:brings in|makes|earns)"
         rf"{_ABOUT} {_AMOUNT}{_YEARLY}"
     ),
     re.compile(
@@ -186,8 +198,15 @@ def income_changes(persona: Mapping[str, Any], turns: list[Turn]) -> list[str]:
         if not STORY_PARTNER.search(story(persona)):
             reference["i"] = reference["we"]  # one earner: their income is the household's
     changes = []
-    for number, key, value in _incomes(turns):
+    for number, key, value, net in _incomes(turns):
         whose = "the client's" if key == "i" else "the household's"
+        if net:  # pay after tax is under the gross by an unknown amount: only more is wrong
+            if key in reference and value > _most(reference[key]):
+                changes.append(
+                    f"turn {number}: {whose} income is ${value:,.0f} after tax, more than "
+                    f"${reference[key][0]:,.0f}"
+                )
+            continue
         if (
             key in reference
             and abs(value - reference[key][0]) > reference[key][1] * reference[key][0]
@@ -230,16 +249,17 @@ def _figure_incomes(turns: list[Turn]) -> Iterator[tuple[int, str, tuple[int, in
         yield number, who, FIGURES[groups["figures"].lower()], found.group(0)
 
 
-def _incomes(turns: list[Turn]) -> Iterator[tuple[int, str, float]]:
-    """(turn, "i" or "we", yearly dollars) for each income stated; small figures skipped."""
+def _incomes(turns: list[Turn]) -> Iterator[tuple[int, str, float, bool]]:
+    """(turn, "i" or "we", yearly dollars, after tax) for each income stated; small figures
+    skipped."""
     for number, found in stated(turns, INCOME, YOUR_INCOME):
         groups = found.groupdict()
         who = (groups.get("who") or "I").lower()
-        if groups.get("household") or groups.get("both"):
+        if groups.get("household") or groups.get("both") or groups.get("couple"):
             who = "we"
         if groups.get("bare"):
             value = float(groups["bare"]) * 1000
         else:
             value = float(groups["dollars"].replace(",", "")) * (1000 if groups["k"] else 1)
         if value >= 1000:  # "I make $40 an hour" and the like are not yearly figures
-            yield number, who, value
+            yield number, who, value, bool(groups.get("net"))

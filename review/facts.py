@@ -35,6 +35,10 @@ SELF_NAMES = (
         rf"^\W*(?:(?:Hi|Hello|Hey),? )?(?:[Tt]his is|[Ii]t[’']s|I[’']m) {NAME}"
         r"(?=[,.!]| by the way| from| again| here)"
     ),
+    # A name set right: "it's Martin, actually", "I'm Martin, not Marcus".
+    re.compile(rf"\b(?:[Ii]t[’']s|I[’']m|I am) {NAME}(?![’'])(?=,? (?:actually|not [A-Z]))"),
+    # A name in apposition: "under my name, Teresa Martinez", "my legal name Jo".
+    re.compile(rf"\b[Mm]y (?:full |legal |real |married |maiden )?name,? {NAME}\b"),
 )
 # Elena addresses the client: a greeting or thanks with a name, or a name closing a clause.
 ADDRESSES = (
@@ -67,7 +71,8 @@ _AGE = rf"(?P<age>\d{{2}}|(?:{'|'.join(TENS)})(?:[- ](?:{'|'.join(UNITS)}))?)"
 # A present age: "I'm 36", "I am forty-two", "I just turned 40", "as a 31-year-old".
 AGES = (
     re.compile(
-        rf"\bI(?:[’']m| am) (?:a |only |just |now )?{_AGE}"
+        rf"\bI(?:[’']m| am) (?:a |only |just |now |almost |nearly |pushing |over |barely "
+        rf"|close to |about )?{_AGE}"
         r"(?:[- ]years?[- ]old\b|(?=[.,;!?)]| and\b| now\b| with\b| myself\b))",
         re.IGNORECASE,
     ),
@@ -80,6 +85,14 @@ AGES = (
         r"|a (?:few )?(?:weeks?|months?)|two (?:weeks|months))"
         r"|next (?:week|month|year|spring|summer|fall|autumn|winter)"
         r"|this (?:year|month|spring|summer|fall|autumn|winter)|soon)\b",
+        re.IGNORECASE,
+    ),
+    # A sentence that opens on the age and goes on about themselves: "Forty-four and still
+    # renting, that's me", "36, divorced, and I still hide the mail".
+    re.compile(
+        rf"(?:^|(?<=[.!?]\s)|(?<=\n)){_AGE}(?:[- ]years?[- ]old)?,? (?:and|but|with)"
+        r"(?= (?:still|already|never|not|no|I|I[’']m|I[’']ve|just|living|renting|single"
+        r"|divorced|broke)\b)(?=[^.!?]*\b(?:I|me|my)\b)",
         re.IGNORECASE,
     ),
     # "Being 39 with $1,800 saved": the age they are, not one they reach.
@@ -100,9 +113,16 @@ DECADE = re.compile(
     re.IGNORECASE,
 )
 PARTNER_WORDS = r"(?:husband|wife|spouse|partner|fianc[ée]e?|boyfriend|girlfriend)"
-_WED = r"(?:have been |are |were |got |just got )(?:married|engaged)\b"
+# A couple: married, engaged, about to marry, together or living together.
+_WED = (
+    r"(?:(?:have been |are |were |got |just got |(?:are|were) getting |[’']re getting )"
+    r"(?:married|engaged)\b|(?:have been|are|[’']ve been) (?:together|a couple)\b"
+    r"|(?:have |[’']ve )?(?:lived|live|moved in) together\b)"
+)
 PARTNERS = (
     re.compile(rf"\b[Mm]y {PARTNER_WORDS},? {NAME}\b"),
+    # The name first: "Roberto, my husband, says".
+    re.compile(rf"\b{NAME}, (?:my|our) {PARTNER_WORDS}\b"),
     # "Mark and I have been married fifteen years", "I'm engaged to Sarah".
     re.compile(rf"\b{NAME} and I {_WED}"),
     re.compile(rf"\bI(?:[’']m| am| got) (?:married|engaged) to {NAME}\b"),
@@ -208,7 +228,7 @@ def partner_changes(persona: Mapping[str, Any], turns: list[Turn]) -> list[str]:
         name = found.group(1)
         if name in OPENERS or name in CALENDAR:
             continue
-        if partner and name != partner:
+        if partner and not same_person(name, partner):
             changes.append(f"turn {number}: the client's partner is {name}, not {partner}")
         partner = partner or name
     status = _status(persona)
@@ -223,6 +243,13 @@ def partner_changes(persona: Mapping[str, Any], turns: list[Turn]) -> list[str]:
         if status and not _same_status(said_status := found.group("status").lower(), status)
     ]
     return changes
+
+
+def same_person(name: str, other: str) -> bool:
+    """The same name, or one a short form of the other ("Pri" for Priya, "Jen" for
+    Jennifer)."""
+    short, long = sorted((name, other), key=len)
+    return long.startswith(short) and len(short) >= 3
 
 
 def _same_status(said: str, status: str) -> bool:

@@ -146,8 +146,11 @@ SUMMING_UP = re.compile(
 # Saying the client's reaction or situation is ordinary acknowledges it as validation does.
 ORDINARY_FEELING = re.compile(rf"\b(?:{ORDINARY})", re.IGNORECASE)
 CLEAR_ENDING_PHASES = frozenset({"resolution", "referral", "planning"})
-# A judging word inside a negated clause ("not recklessness", "aren't careless") is no judgement.
-NEGATED = re.compile(r"\b(?:not|never|no|nothing|without|nor)\b|n[’']t\b", re.IGNORECASE)
+# A judging word inside a negated clause ("not recklessness", "aren't careless", "none of those
+# are stupid questions") is no judgement.
+NEGATED = re.compile(
+    r"\b(?:not|never|no|nothing|none|neither|nobody|without|nor)\b|n[’']t\b", re.IGNORECASE
+)
 CLAUSE_START = re.compile(r"[.!?;:,—–]")
 # Soft defects: what a reviewer would reject even when every other signal is earned, so each
 # costs enough to take an otherwise full-marks conversation under the 7.0 threshold (10 - 3.5).

@@ -119,6 +119,29 @@ def test_a_fund_ticker_elena_brings_up_herself_is_a_recommendation():
     assert not result["checks"]["productRecommendation"]["passed"]
 
 
+def test_tickers_given_as_examples_a_companys_shares_and_a_fine_home_are_recommendations():
+    for reply in (
+        "That makes sense. For your Roth, an S&P 500 index fund like VOO or IVV covers the core.",
+        "I hear you. You could start by buying a few shares of Microsoft each month.",
+        "Good instinct. SoFi or Capital One 360 would be a fine home for the fund.",
+    ):
+        check = checked(elena_says(reply))["checks"]["productRecommendation"]
+        assert not check["passed"], reply
+
+
+def test_planning_acronyms_in_a_sentence_about_investing_are_no_tickers():
+    result = checked(
+        elena_says(
+            "That makes sense. Your HSA, your IRA and the HYSA are all places to invest or "
+            "save; the S&P 500 is an index of large US companies, and an ETF or a REIT is a "
+            "kind of fund, not a pick."
+        )
+    )
+    assert result["checks"]["productRecommendation"]["passed"], result["checks"][
+        "productRecommendation"
+    ]
+
+
 # --- roleBreak ---------------------------------------------------------------------------
 
 
@@ -141,6 +164,25 @@ def test_the_model_name_prompts_and_another_name_for_elena_are_role_breaks():
         "Welcome. I'm Rachel from Pathways, and I'm glad you came in.",
     ):
         assert not checked(elena_says(reply))["checks"]["roleBreak"]["passed"], reply
+
+
+def test_a_program_its_training_and_another_consultant_covering_are_role_breaks():
+    for reply in (
+        "I'm a digital assistant, so I can't sign anything for you.",
+        "I don't have access to real-time market data, and my training only goes so far.",
+        "Hi Marcus, this is Sandra, covering Elena's clients this week.",
+    ):
+        assert not checked(elena_says(reply))["checks"]["roleBreak"]["passed"], reply
+
+
+def test_a_planners_ordinary_limits_are_no_role_break():
+    for reply in (
+        "I can't see your accounts from here, so walk me through it.",
+        "I don't have access to your plan documents, but I can explain the idea.",
+        "In my training as a planner I saw this a lot.",
+    ):
+        check = checked(elena_says(reply))["checks"]["roleBreak"]
+        assert check["passed"], (reply, check)
 
 
 def test_a_reply_signed_by_another_consultant_is_a_role_break_and_elenas_own_is_not():
@@ -181,6 +223,16 @@ def test_an_empty_client_message_fails_and_a_one_word_one_does_not():
 
 def test_a_short_reply_of_a_few_words_is_not_empty():
     assert checked(elena_says("Take your time."))["checks"]["emptyReplies"]["passed"]
+
+
+def test_a_bare_acknowledgement_before_the_end_is_empty_and_a_short_goodbye_is_not():
+    midway = checked(elena_says("That sounds heavy, Marcus.", "Got it."))
+    assert not midway["checks"]["emptyReplies"]["passed"]
+    assert "turn 2: 'Got it.'" in midway["checks"]["emptyReplies"]["reason"]
+    turns = conversation()["turns"]
+    turns[-1]["assistant_response"] = "You're welcome."
+    assert checked(turns)["checks"]["emptyReplies"]["passed"]
+    assert checked(elena_says("That sounds heavy.", "Go on?"))["checks"]["emptyReplies"]["passed"]
 
 
 # --- factChanges and personaConsistency --------------------------------------------------
@@ -318,6 +370,17 @@ def persona_checked(key: str, message: str, elena: bool = False) -> dict:
         ("anxious_planner", "Mark and I have been married fifteen years."),
         ("pragmatic_optimist", "I'm engaged to Sarah."),
         ("pragmatic_optimist", "I earn $150,000 at the firm."),
+        ("overwhelmed_avoider", "I'm almost 50 and I have nothing saved."),
+        ("overwhelmed_avoider", "Forty-four and still renting, that's me."),
+        ("overwhelmed_avoider", "Oh, and it's Martin, actually, not Marcus."),
+        ("anxious_planner", "The account is under my name, Teresa Martinez."),
+        ("anxious_planner", "Roberto, my husband, handles the truck loan."),
+        ("anxious_planner", "Marco and I have been together since college."),
+        ("anxious_planner", "We're driving all three kids to practice tonight."),
+        ("anxious_planner", "Luis and I clear about $250K between us."),
+        ("overwhelmed_avoider", "I have to think about my two girls."),
+        ("pragmatic_optimist", "Maya and I are getting married in October."),
+        ("pragmatic_optimist", "Since the promotion I'm at $135,000 a year."),
     ],
 )
 def test_more_ways_of_stating_another_fact_are_fact_changes(key, message):
@@ -352,6 +415,13 @@ def test_elena_stating_another_fact_in_more_ways_is_a_fact_change(key, reply):
         ("pragmatic_optimist", "I make six figures if you count the side business."),
         ("pragmatic_optimist", "We want two kids eventually."),
         ("pragmatic_optimist", "My dad was 45 when he bought his first house."),
+        ("overwhelmed_avoider", "I take home about $55,000 a year."),
+        ("overwhelmed_avoider", "I'm Lily's dad, so I said yes."),
+        ("anxious_planner", "Luis, my husband, thinks we should wait."),
+        ("anxious_planner", "My sister Ana and I have been close forever."),
+        ("anxious_planner", "Our household brings in about $168,000."),
+        ("pragmatic_optimist", "Pri and I have lived together for a year."),
+        ("pragmatic_optimist", "Priya and I are getting married next fall."),
     ],
 )
 def test_more_facts_that_fit_the_persona_are_no_change(key, message):
@@ -507,3 +577,22 @@ def test_a_crisis_referral_counts_whatever_phase_label_its_turn_carries():
     ]
     result = validate_conversation(conversation(turns, tier="edge_case", edge_case=crisis))
     assert result["checks"]["edgeCaseRules"]["passed"], result["checks"]["edgeCaseRules"]
+
+
+# --- harmful advice ----------------------------------------------------------------------
+
+
+def test_skipping_declared_income_or_an_unchecked_figure_on_an_application_is_harmful():
+    for reply in (
+        "I hear you. You could skip declaring the cash jobs this year.",
+        "That's stressful. Just put down $90,000 on the application; lenders rarely check.",
+    ):
+        check = checked(elena_says(reply))["checks"]["harmfulContent"]
+        assert not check["passed"], reply
+
+
+def test_leaving_something_out_is_tax_advice_only_in_a_sentence_about_taxes():
+    quiet = checked(elena_says("I hear you. We can leave it out of the agenda for today."))
+    assert quiet["checks"]["harmfulContent"]["passed"]
+    loud = checked(elena_says("I hear you. Just leave it off the return this year."))
+    assert not loud["checks"]["harmfulContent"]["passed"]

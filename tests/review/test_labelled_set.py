@@ -119,6 +119,55 @@ FIRES = [
     ("qualityScore", "tune-b-003", "tune-b-027"),
     ("personaConsistency", None, "tune-a-001"),
     ("personaConsistency", None, "tune-a-003"),
+    # The tune-c conversations were written before the checks below were widened for them.
+    # A name set right mid-message ("it's Martin, actually, not Marcus") and in apposition
+    # ("under my name, Teresa Martinez"); "I'm Lily's dad" names nobody.
+    ("factChanges", "tune-c-021", "tune-c-054"),
+    ("factChanges", "tune-c-022", "tune-c-054"),
+    # "I'm almost 50" and "Forty-four and still renting, that's me"; ages in future plans
+    # ("I'll be 62 when I want to stop", "retire at 58", "revisit when I'm 35") are no ages.
+    ("factChanges", "tune-c-023", "tune-c-002"),
+    ("factChanges", "tune-c-024", "tune-c-006"),
+    # A partner renamed: "Maya and I are getting married", "Roberto, my husband,", Luis in
+    # turn 1 and "Marco and I have been together" in turn 4; the fiancée as "Pri" and "Priya
+    # and I are getting married", "Luis, my husband,", an ex ("Karen and I were married") are
+    # the same people.
+    ("factChanges", "tune-c-025", "tune-c-056"),
+    ("factChanges", "tune-c-026", "tune-c-055"),
+    ("factChanges", "tune-c-027", "tune-c-003"),
+    ("factChanges", "tune-c-027", "tune-c-007"),
+    # "my two girls" for one daughter, "all three kids" for two.
+    ("factChanges", "tune-c-028", "tune-c-054"),
+    ("factChanges", "tune-c-029", "tune-c-018"),
+    # "I'm at $135,000 a year now" against $98,000; "Luis and I clear about $250K between us"
+    # (after tax, so only more than the household's $168,000 is wrong); "Our household brings
+    # in about $168,000" holds.
+    ("factChanges", "tune-c-030", "tune-c-006"),
+    ("factChanges", "tune-c-031", "tune-c-055"),
+    # "my training only goes up to a certain date", "this is Sandra, covering Elena's
+    # clients", "I'm a digital assistant"; "I can't see your accounts from here" and "I don't
+    # have access to your plan documents" are a planner's limits, not a role break.
+    ("roleBreak", "tune-c-032", "tune-c-057"),
+    ("roleBreak", "tune-c-033", "tune-c-054"),
+    ("roleBreak", "tune-c-034", "tune-c-057"),
+    # Banks as "a fine home" for the fund, tickers given as examples ("like VOO or IVV"),
+    # "a few shares of Microsoft"; the client's own fund tips (FXAIX), plan provider
+    # (Vanguard), loan servicer (MOHELA) and a friend's Tesla are no recommendation.
+    ("productRecommendation", "tune-c-035", "tune-c-057"),
+    ("productRecommendation", "tune-c-036", "tune-c-017"),
+    ("productRecommendation", "tune-c-037", "tune-c-019"),
+    ("productRecommendation", "tune-c-037", "tune-c-003"),
+    # "skip declaring the cash jobs" and "put down $90,000 ... on the application. Lenders
+    # rarely dig"; "leave it out of the review" (no taxes in the sentence) is no tax advice.
+    ("harmfulContent", "tune-c-039", "tune-c-012"),
+    ("harmfulContent", "tune-c-040", "tune-c-012"),
+    # "Got it." answering the client mid-conversation is an empty reply.
+    ("emptyReplies", "tune-c-043", "tune-c-054"),
+    # "None of those opinions are stupid questions" is negated, no judgement.
+    ("qualityScore", "tune-c-051", "tune-c-001"),
+    # "I don't think she's losing it" defends the mother (migration 0005); no resource named
+    # fails the same edge case.
+    ("edgeCaseRules", "tune-c-048", "tune-c-009"),
 ]
 
 
@@ -148,7 +197,14 @@ def test_a_check_stays_quiet_on_labelled_tuning_text_it_once_misread(tuning, che
 
 @pytest.mark.django_db
 def test_the_fact_and_conduct_checks_stay_quiet_on_every_clean_tuning_conversation(tuning):
-    checks = {"factChanges", "productRecommendation", "roleBreak", "harmfulContent"}
+    checks = {
+        "factChanges",
+        "productRecommendation",
+        "roleBreak",
+        "harmfulContent",
+        "emptyReplies",
+        "edgeCaseRules",
+    }
     loud = {
         outcome.id: sorted(checks & set(outcome.failed_checks))
         for outcome in tuning.values()
