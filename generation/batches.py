@@ -212,7 +212,16 @@ def _create(batch: MessageBatch, requests: list[dict[str, Any]]) -> bool:
         log.warning("Batch %s refused: %s", batch.token, error)
         _give_back(batch, error)
         return False
-    _record(batch, info)
+    if not _record(batch, info):
+        # The row was settled meanwhile (its conversations given back): this batch must not
+        # be paid as well. Cannot happen while GENERATION_BATCH_ORPHAN_SECONDS exceeds the
+        # call's timeout; cancelled at once should it ever.
+        log.error("Batch %s made after its row was settled: cancelling it", info.id)
+        try:
+            cancel_batch(info.id)
+        except ClaudeError as error:
+            log.error("Batch %s could not be cancelled (%s): cancel it by hand", info.id, error)
+        return False
     return True
 
 

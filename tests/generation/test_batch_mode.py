@@ -338,3 +338,32 @@ def test_generate_in_batch_mode_follows_the_job_to_its_end_and_batch_status_show
     assert f"Message Batch {batch.anthropic_id}: stored, 3 request(s) (3 succeeded)" in (
         status.getvalue()
     )
+
+
+def test_the_plan_form_submits_a_batch_mode_job_and_its_page_shows_the_batch(
+    editor_client, scaffolding, offline, django_capture_on_commit_callbacks
+):
+    form = {
+        "name": "Batch from the admin",
+        "count": "4",
+        "seed": "8",
+        "concurrency": "3",
+        "mode": "batch",
+        "error_handling": "continue",
+        "priority": "1",
+    }
+    page = editor_client.get("/admin/generation/batchjob/plan/").content.decode()
+    assert "Message Batches (half price, within 24 h)" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor_client.post("/admin/generation/batchjob/plan/", {**form, "_submit": "1"})
+    job = BatchJob.objects.get()
+    assert response.status_code == 302 and job.mode == BatchJob.Mode.BATCH
+    batch = job.message_batches.get()
+    detail = editor_client.get(response["Location"]).content.decode()
+    assert f"{batch.anthropic_id} in progress (4 requests: 4 processing)" in detail
+    assert "none: sent as Message Batches" in detail
+    refused = editor_client.post(
+        "/admin/generation/batchjob/plan/", {**form, "mode": "overnight", "_submit": "1"}
+    ).content.decode()
+    assert "Select a valid choice" in refused
+    assert BatchJob.objects.count() == 1
