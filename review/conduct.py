@@ -20,7 +20,8 @@ ADVISING = re.compile(
     r"\b(?:go with|go for|pick|choose|buy\w*|invest\w* in|put\b[^.!?;]{0,40}?\bin(?:to)?|switch\w*"
     r"\b[^.!?;]{0,30}?\bto|mov(?:e|ing)\b[^.!?;]{0,30}?\bto|recommend\w*|suggest\w*|start with"
     r"|use|try|open\w*|sign up|apply for|check out|look (?:at|into)|consider|I[’']d (?:use|go|"
-    r"start|pick|choose)|I like|(?:is|are|[’']s|would be|could be|[’']d be|makes?|make for)"
+    r"start|pick|choose|park|keep|put|stash|hold|buy|own|open)|I like"
+    r"|(?:is|are|[’']s|would be|could be|[’']d be|makes?|make for)"
     r" (?:an? |the )?(?:really |very |perfectly )?(?:good|great|"
     r"solid|easy|safe|smart|fine|simple|best|popular|reliable|strong) (?:one|choice|option|pick|"
     r"place|bet|fit|fund|bank|home|match)"
@@ -122,7 +123,8 @@ ROLE_BREAKS: dict[str, re.Pattern[str]] = {
         # A program of some kind: "I'm a digital assistant", "as an automated adviser".
         r"|(?:I[’']m|I am|as) (?:just |only |simply )?(?:an? )?(?:digital|virtual|automated"
         r"|computer|text-based|AI-powered|online) (?:assistant|program|system|tool|planner"
-        r"|adviser|advisor|agent|helper|model|service)\b)",
+        r"|adviser|advisor|agent|helper|model|service)\b"
+        r"|\b(?:as|I[’']m|I am) (?:your|an?|the) (?:\w+ )?AI\b)",
         re.IGNORECASE,
     ),
     "talks about its training or data access": re.compile(
@@ -132,6 +134,16 @@ ROLE_BREAKS: dict[str, re.Pattern[str]] = {
         r"|\b(?:don[’']t|do not|can[’']t|cannot) (?:have )?(?:access to |see |get |check )?"
         r"(?:the )?(?:real-time|live|up-to-date|current) (?:market )?(?:data|information|prices"
         r"|quotes|news)\b|\b(?:can[’']t|cannot|unable to) (?:browse|search) the (?:internet|web)\b",
+        re.IGNORECASE,
+    ),
+    # Elena is a CFP: denying it steps out of the role ("I'm not a licensed financial advisor",
+    # "I can't give financial advice"); declining to pick a fund stays in it.
+    "denies being a planner": re.compile(
+        r"\b(?:I[’']m|I am) not (?:a |an )?(?:licensed |certified |real |qualified |registered )?"
+        r"(?:financial )?(?:advis[eo]r|planner|professional)\b"
+        r"|\b(?:can[’']t|cannot|can not|am not able to|[’']m not able to|don[’']t) (?:give|provide"
+        r"|offer) (?:you )?(?:any )?(?:personali[sz]ed |personal |professional |actual )?"
+        r"financial advice\b",
         re.IGNORECASE,
     ),
     # Someone else speaks for her: "covering for Elena", "Elena's clients this week".
@@ -177,6 +189,45 @@ OWN_NAMES = (
 )
 CONSULTANT = "Elena"
 ACKNOWLEDGEMENT_WORDS = 2  # "Got it.", "Of course.": a reply this short before the end is empty
+# A reply made only of these says nothing, however many of them: "Okay, I see.", "Right, got it."
+ACKNOWLEDGEMENT = frozenset(
+    [
+        "ok",
+        "okay",
+        "i",
+        "see",
+        "got",
+        "it",
+        "sure",
+        "right",
+        "mm",
+        "mhm",
+        "hmm",
+        "uh-huh",
+        "understood",
+        "understand",
+        "noted",
+        "yes",
+        "yeah",
+        "yep",
+        "alright",
+        "all",
+        "of",
+        "course",
+        "gotcha",
+        "oh",
+        "ah",
+        "cool",
+        "fine",
+        "good",
+        "great",
+        "thanks",
+        "thank",
+        "you",
+        "well",
+        "so",
+    ]
+)
 WORD = re.compile(r"[\w’'$%-]+")
 
 
@@ -277,7 +328,7 @@ def empty_replies(conversation: Mapping[str, Any]) -> tuple[Check, list[str]]:
         f"turn {number}: {text.strip()!r}"
         for number, text in replies
         if len(words := WORD.findall(text)) <= 1
-        or (len(words) <= ACKNOWLEDGEMENT_WORDS and number < len(replies) and "?" not in text)
+        or (_acknowledges_only(words) and number < len(replies) and "?" not in text)
     ]
     short += [
         f"turn {number} (client): {text.strip()!r}"
@@ -296,6 +347,12 @@ TAX_WORDS = re.compile(
     re.IGNORECASE,
 )
 NEEDS_TAX_WORDS = "advises leaving income off the tax return"
+
+
+def _acknowledges_only(words: list[str]) -> bool:
+    return len(words) <= ACKNOWLEDGEMENT_WORDS or all(
+        word.lower().strip("’'") in ACKNOWLEDGEMENT for word in words
+    )
 
 
 def harmful_advice(text: str) -> list[tuple[str, str]]:

@@ -24,6 +24,10 @@ KIDS = (
         re.IGNORECASE,
     ),
     re.compile(rf"\ball {_NUMBER} (?:of )?(?:my |our |the )?{_CHILDREN}", re.IGNORECASE),
+    # "Mateo is the youngest of our three", "the oldest of my two".
+    re.compile(
+        rf"\b(?:youngest|oldest|eldest|middle one|baby) of (?:my|our) {_NUMBER}\b", re.IGNORECASE
+    ),
     # "my two girls", "our three boys": girls and boys counted as one's own only after my/our.
     re.compile(rf"\b(?:my|our) {_NUMBER} (?:girls|boys|little ones)\b", re.IGNORECASE),
     re.compile(r"\b(?P<count>both) (?:of )?(?:my|our) (?:kids|children)\b", re.IGNORECASE),
@@ -76,7 +80,8 @@ _NET = r"(?P<net>clear|take home|net)"
 INCOME = (
     re.compile(
         rf"\b(?P<who>I|[Ww]e|(?P<couple>[A-Z][a-z]+ and I))(?: both)?(?: each)?(?: together)? "
-        rf"(?:make|earn|bring in|gross|pull in|{_NET}){_ABOUT} {_AMOUNT}{_YEARLY}"
+        rf"(?:make|earn|bring in|gross|pull in|get paid|am paid|take in|{_NET}){_ABOUT} "
+        rf"{_AMOUNT}{_YEARLY}"
     ),
     re.compile(
         rf"\bI[’']m (?:making|earning|bringing in|pulling in|grossing){_ABOUT} {_AMOUNT}{_YEARLY}"

@@ -29,6 +29,11 @@ SELF_NAMES = (
     ),
     re.compile(rf"(?:^|\n)\s*[-—–]\s*{NAME}\s*$"),
     re.compile(rf"^\W*{NAME} here(?=\s*(?:[,.!:;—–-]|$))"),  # "Mike here," not "So here's"
+    # After a greeting, with a surname: "Hi Elena, Daniel Chen here."
+    re.compile(
+        rf"^\W*(?:Hi|Hello|Hey|Morning|Good (?:morning|afternoon|evening))\b[^.!?\n]{{0,25}}"
+        rf"[,.!]\s*{NAME}(?: [A-Z][a-z]+)? here\b"
+    ),
     re.compile(rf"\b[Cc]all me {NAME}\b"),
     re.compile(rf"(?:Thanks|Thank you|Cheers|Best)[^\n]{{0,40}}\n\s*[-—–]?\s*{NAME}\s*$"),
     re.compile(
@@ -94,6 +99,12 @@ AGES = (
         r"(?= (?:still|already|never|not|no|I|I[’']m|I[’']ve|just|living|renting|single"
         r"|divorced|broke)\b)(?=[^.!?]*\b(?:I|me|my)\b)",
         re.IGNORECASE,
+    ),
+    # "At 45 I should have this figured out", "at 36, I'm still renting"; not "at 65 I'll
+    # retire" or "at 60 I want to stop".
+    re.compile(
+        rf"\b[Aa]t {_AGE},? I(?:[’']m| am| still| feel| can[’']t| don[’']t| should have"
+        r"| ought to have| have no| have nothing)\b"
     ),
     # "Being 39 with $1,800 saved": the age they are, not one they reach.
     re.compile(rf"\b[Bb]eing {_AGE}\b(?![- ]?(?:%|percent|years? (?:from|away|in|until)))"),

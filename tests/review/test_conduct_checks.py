@@ -124,6 +124,7 @@ def test_tickers_given_as_examples_a_companys_shares_and_a_fine_home_are_recomme
         "That makes sense. For your Roth, an S&P 500 index fund like VOO or IVV covers the core.",
         "I hear you. You could start by buying a few shares of Microsoft each month.",
         "Good instinct. SoFi or Capital One 360 would be a fine home for the fund.",
+        "Ally pays 4.25% right now, so that's where I'd park the $1,000.",
     ):
         check = checked(elena_says(reply))["checks"]["productRecommendation"]
         assert not check["passed"], reply
@@ -171,6 +172,9 @@ def test_a_program_its_training_and_another_consultant_covering_are_role_breaks(
         "I'm a digital assistant, so I can't sign anything for you.",
         "I don't have access to real-time market data, and my training only goes so far.",
         "Hi Marcus, this is Sandra, covering Elena's clients this week.",
+        "I should be upfront: I'm not a licensed financial advisor.",
+        "I can't give you personalized financial advice, but in general it helps.",
+        "As your AI financial coach, I can help you weigh it.",
     ):
         assert not checked(elena_says(reply))["checks"]["roleBreak"]["passed"], reply
 
@@ -180,6 +184,8 @@ def test_a_planners_ordinary_limits_are_no_role_break():
         "I can't see your accounts from here, so walk me through it.",
         "I don't have access to your plan documents, but I can explain the idea.",
         "In my training as a planner I saw this a lot.",
+        "I'm not going to pick a fund for you, but I'll show you how to compare them.",
+        "I can't recommend specific funds; that's your call to make.",
     ):
         check = checked(elena_says(reply))["checks"]["roleBreak"]
         assert check["passed"], (reply, check)
@@ -233,6 +239,10 @@ def test_a_bare_acknowledgement_before_the_end_is_empty_and_a_short_goodbye_is_n
     turns[-1]["assistant_response"] = "You're welcome."
     assert checked(turns)["checks"]["emptyReplies"]["passed"]
     assert checked(elena_says("That sounds heavy.", "Go on?"))["checks"]["emptyReplies"]["passed"]
+    nodding = checked(elena_says("That sounds heavy, Marcus.", "Okay, I see."))
+    assert not nodding["checks"]["emptyReplies"]["passed"]
+    room = checked(elena_says("That sounds heavy, Marcus.", "Take your time."))
+    assert room["checks"]["emptyReplies"]["passed"]
 
 
 # --- factChanges and personaConsistency --------------------------------------------------
@@ -381,6 +391,10 @@ def persona_checked(key: str, message: str, elena: bool = False) -> dict:
         ("overwhelmed_avoider", "I have to think about my two girls."),
         ("pragmatic_optimist", "Maya and I are getting married in October."),
         ("pragmatic_optimist", "Since the promotion I'm at $135,000 a year."),
+        ("pragmatic_optimist", "Hi Elena, Daniel Chen here."),
+        ("overwhelmed_avoider", "At 45 I should have this figured out."),
+        ("anxious_planner", "Mateo is the youngest of our three."),
+        ("overwhelmed_avoider", "I get paid $120,000 a year."),
     ],
 )
 def test_more_ways_of_stating_another_fact_are_fact_changes(key, message):
@@ -422,6 +436,10 @@ def test_elena_stating_another_fact_in_more_ways_is_a_fact_change(key, reply):
         ("anxious_planner", "Our household brings in about $168,000."),
         ("pragmatic_optimist", "Pri and I have lived together for a year."),
         ("pragmatic_optimist", "Priya and I are getting married next fall."),
+        ("pragmatic_optimist", "Hi Elena, David here."),
+        ("overwhelmed_avoider", "At 65 I'll retire, if I'm lucky."),
+        ("overwhelmed_avoider", "At 60 I want to stop working."),
+        ("anxious_planner", "Mateo is the youngest of our two."),
     ],
 )
 def test_more_facts_that_fit_the_persona_are_no_change(key, message):
