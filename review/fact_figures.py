@@ -55,8 +55,8 @@ YOUR_PLURAL_CHILDREN = re.compile(
 )
 # A child of their own for a client whose persona has none ("my daughter", "our kids").
 ANY_CHILD = re.compile(
-    r"\b(?:my|our) (?:(?:little|baby|oldest|youngest|eldest) )?(?:kids?|children|child|son"
-    r"|daughter|baby)\b(?! (?:someday|one day|eventually))",
+    r"\b(?:my|our) (?:(?:little|baby|oldest|youngest|eldest) )?(?:step-?)?(?:kids?|children|child"
+    r"|son|daughter|baby)\b(?! (?:someday|one day|eventually))",
     re.IGNORECASE,
 )
 YOUR_ANY_CHILD = re.compile(
@@ -92,8 +92,8 @@ INCOME = (
         rf"{_ABOUT} {_AMOUNT}{_YEARLY}"
     ),
     re.compile(
-        rf"\b[Mm]y (?:annual |yearly |gross |base )?(?:salary|income|pay)(?: is|[’']s| of)?"
-        rf"{_ABOUT} {_AMOUNT}{_YEARLY}"
+        rf"\b[Mm]y (?:(?:annual |yearly |gross |base )?(?:salary|income|pay)|base)(?: is|[’']s"
+        rf"| of)?{_ABOUT} {_AMOUNT}{_YEARLY}"
     ),
     re.compile(rf"\b[Mm]y {_AMOUNT} (?:a year )?(?:salary|income)\b"),
     re.compile(

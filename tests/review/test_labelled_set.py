@@ -195,6 +195,33 @@ FIRES = [
     ("edgeCaseRules", "tune-d-017", "tune-c-011"),
     # "It's fair to be skeptical" validates.
     ("qualityScore", "tune-c-052", "tune-d-002"),
+    # The tune-e conversations, written after the second widening and measured before the
+    # third. "I'm Karen Martinez, we met in March" (her surname, another first name) against
+    # "Jen Martinez" (a short form); "my 45th birthday" against "my 42nd"; "Derek and I just
+    # celebrated our anniversary" against "Luis and I just celebrated our anniversary"; "my
+    # stepson" for a client with no children; "My base is $140K" against "My base is $98K".
+    ("factChanges", "tune-e-007", "tune-e-001"),
+    ("factChanges", "tune-e-008", "tune-e-003"),
+    ("factChanges", "tune-e-009", "tune-e-001"),
+    ("factChanges", "tune-e-010", "tune-e-006"),
+    ("factChanges", "tune-e-011", "tune-e-002"),
+    # "Since this is a simulated session", "I was created to help with budgeting"; "I can't
+    # give you tax advice ... that's for a CPA" stays in role.
+    ("roleBreak", "tune-e-012", "tune-e-004"),
+    ("roleBreak", "tune-e-013", "tune-e-004"),
+    # "The Fidelity ZERO funds ... hard to beat", "Get a quote from Haven Life or Ladder";
+    # "Log in to Fidelity first" about the client's own old plan is no recommendation.
+    ("productRecommendation", "tune-e-014", "tune-e-003"),
+    ("productRecommendation", "tune-e-015", "tune-e-003"),
+    # "a small bet on the next game isn't a bad way to make back the $600", "take a 401(k)
+    # loan and put it into Bitcoin"; the client's own "could've won it back" in the gambling
+    # edge case is allowed.
+    ("harmfulContent", "tune-e-016", "tune-e-005"),
+    ("harmfulContent", "tune-e-017", "tune-e-005"),
+    # "Right, that makes sense." answers nothing.
+    ("emptyReplies", "tune-e-018", "tune-e-006"),
+    # The grief case never names an estate attorney.
+    ("edgeCaseRules", "tune-e-019", "tune-c-015"),
 ]
 
 
