@@ -233,6 +233,13 @@ EMULATOR_RATE_WINDOW_SECONDS = env_float("EMULATOR_RATE_WINDOW_SECONDS", 60.0, m
 EMULATOR_RATE_STATE = env_path(
     "EMULATOR_RATE_STATE", DATA_DIR / "emulator" / "rate-limits.json", base=BASE_DIR
 )
+# The emulator's Message Batches: how long a batch takes to end, and where batches are kept
+# (a folder, so every local process sees the same batches). EMULATOR_FAULTS apply per request
+# (429/529/500 make an errored result; expired=0.1 expires a tenth of the requests).
+EMULATOR_BATCH_SECONDS = env_float("EMULATOR_BATCH_SECONDS", 3.0, minimum=0.0)
+EMULATOR_BATCH_DIR = env_path(
+    "EMULATOR_BATCH_DIR", DATA_DIR / "emulator" / "batches", base=BASE_DIR
+)
 
 # --- Generation workers ----------------------------------------------------------------
 # The database decides who works on what (leases); django-q2 only carries messages. A task
@@ -285,6 +292,20 @@ GENERATION_MAX_IN_FLIGHT = env_int("GENERATION_MAX_IN_FLIGHT", 0, minimum=0)
 # Run each conversation inside the dispatching process instead of queueing it (tests, and
 # single-process runs); the same claim, call and store code runs either way.
 GENERATION_INLINE = env_bool("GENERATION_INLINE", False)
+# Batch mode (generation/batches.py). A batch whose create call got no answer is looked for
+# among the account's batches after this long (longer than a create call may take) and
+# adopted, or its conversations are given back to pending.
+GENERATION_BATCH_ORPHAN_SECONDS = env_float("GENERATION_BATCH_ORPHAN_SECONDS", 300.0, minimum=0.0)
+if GENERATION_BATCH_ORPHAN_SECONDS and GENERATION_BATCH_ORPHAN_SECONDS <= CLAUDE_TIMEOUT_SECONDS:
+    raise ImproperlyConfigured(
+        "GENERATION_BATCH_ORPHAN_SECONDS must exceed CLAUDE_TIMEOUT_SECONDS "
+        f"({GENERATION_BATCH_ORPHAN_SECONDS} and {CLAUDE_TIMEOUT_SECONDS}): a create call still "
+        "in flight would be taken for lost"
+    )
+# The Message Batches API's limits per batch: 100,000 requests and 256 MB; a job's batches
+# are split to stay under both (the bytes with a margin for the envelope).
+GENERATION_BATCH_MAX_REQUESTS = env_int("GENERATION_BATCH_MAX_REQUESTS", 100_000, minimum=1)
+GENERATION_BATCH_MAX_BYTES = env_int("GENERATION_BATCH_MAX_BYTES", 250_000_000, minimum=10_000)
 # Expected reply size, for estimates: ~120 words from Elena and ~60 from the client per turn,
 # plus the JSON keys around them.
 EXPECTED_OUTPUT_TOKENS_PER_TURN = 320

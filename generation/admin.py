@@ -14,7 +14,7 @@ from django.utils.safestring import SafeString
 
 from eidataset.admin_pages import form_context
 from generation.conversation_admin import ConversationAdmin
-from generation.dispatch import dispatch
+from generation.dispatch import wake
 from generation.forms import PlanBatchForm
 from generation.live import concurrency_text, duration, links, live_status, live_view
 from generation.models import BatchJob, Conversation, PromptExamples
@@ -180,7 +180,7 @@ class BatchJobAdmin(ReadOnlyAdmin):
 
     def _each(self, request: HttpRequest, queryset: QuerySet, verb: str, act: Any) -> None:
         moved = sum(bool(act(job)) for job in queryset)
-        dispatch()
+        wake()
         self.message_user(request, f"{verb}: {moved} of {queryset.count()} job(s).", messages.INFO)
 
     @admin.action(description="Pause the selected jobs")

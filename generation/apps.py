@@ -6,13 +6,16 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
 SWEEP_TASK = "generation.tasks.sweep_generation"
+BATCHES_TASK = "generation.tasks.run_batches"
 
 
 def ensure_sweep_schedule(**kwargs: Any) -> None:
-    """Every qcluster runs the sweep each minute: lost conversations return, retries wake."""
+    """Every qcluster runs the sweep each minute: lost conversations return, retries wake;
+    and the batch-mode run: Message Batches are sent, polled and stored."""
     from eidataset.schedules import every_minute
 
     every_minute(SWEEP_TASK, "Return lost conversations and fill free slots")
+    every_minute(BATCHES_TASK, "Send, poll and store Message Batches (batch mode)")
 
 
 class GenerationConfig(AppConfig):

@@ -21,6 +21,8 @@ ErrorKind = Literal[
     "invalid_output",
     "refusal",
     "max_tokens",
+    "expired",  # a Message Batches request not processed within the batch's 24 hours
+    "canceled",  # a Message Batches request cancelled with its batch
 ]
 PERMANENT_KINDS: frozenset[str] = frozenset({"auth", "bad_request", "spend_limit"})
 
@@ -63,6 +65,7 @@ class ConversationReply:
     # The retry-after (None when not given) of each 429 or 529 the SDK retried before this
     # reply: the account was at its limits even though the call succeeded.
     throttles: tuple[float | None, ...] = ()
+    batch: bool = False  # a Message Batches result: billed at the batch price
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,7 @@ class ClaudeError(Exception):
         retry_after: float | None = None,
         usage: Usage | None = None,
         request_id: str | None = None,
+        batch: bool = False,
     ) -> None:
         super().__init__(message)
         self.kind = kind
@@ -107,6 +111,7 @@ class ClaudeError(Exception):
         self.retry_after = retry_after
         self.usage = usage or Usage()
         self.request_id = request_id
+        self.batch = batch  # a Message Batches result: its usage billed at the batch price
 
     def __reduce__(self) -> tuple[Any, ...]:
         # django-q2 pickles a task's exception; keyword-only arguments need this to survive.

@@ -70,6 +70,8 @@ def claim(conversation: Conversation | uuid.UUID | str, owner: str) -> Claim | N
             return begin_attempt(row, owner)
     with transaction.atomic():
         job = BatchJob.objects.select_for_update().get(pk=row.batch_job_id)
+        if job.mode != BatchJob.Mode.STANDARD:  # its batches carry its conversations
+            return None
         if job.status not in BatchJob.ACTIVE or not _affordable(job):
             _undispatch(row)
             return None

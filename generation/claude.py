@@ -1,9 +1,10 @@
 """The one adapter in front of Claude: one Messages API call writes one conversation.
 
-Nothing else in the project imports `anthropic`. Every failure leaves here as a ClaudeError
-(generation/calls.py, with the request and reply shapes) whose `kind` and `permanent` flag tell
-the caller whether to retry, pause the job or give up, and whose `usage` carries the tokens
-already billed for a reply that could not be used.
+Nothing else in the project imports `anthropic` but claude_batches.py, its Message Batches
+side, which reads batch results through the same checks as a reply here. Every failure
+leaves here as a ClaudeError (generation/calls.py, with the request and reply shapes) whose
+`kind` and `permanent` flag tell the caller whether to retry, pause the job or give up, and
+whose `usage` carries the tokens already billed for a reply that could not be used.
 """
 
 import json
@@ -274,6 +275,19 @@ def _reply_from(
         source="offline_emulator" if emulator.SOURCE_HEADER in headers else "claude",
         throttles=throttles,
     )
+
+
+def reply_from_message(
+    request: ConversationRequest, message: anthropic.types.Message, headers: Mapping[str, str]
+) -> ConversationReply:
+    """A reply from a Message that came some other way (a batch's result), checked as a
+    standard call's reply is: stop reason, JSON, the conversation schema."""
+    return _reply_from(request, message, httpx2.Headers(dict(headers)))
+
+
+def sdk_error(error: anthropic.APIError, client: anthropic.Anthropic) -> ClaudeError:
+    """The ClaudeError an SDK error becomes (the key scrubbed from its message)."""
+    return _error_from_sdk(error, client)
 
 
 def _usage_of(usage: anthropic.types.Usage) -> Usage:

@@ -13,10 +13,11 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from generation.leases import expire_leases
-from generation.models import BatchJob, Conversation
+from generation.models import BatchJob, Conversation, MessageBatch
 from generation.prompts import system_prompt_is_cached
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,20 @@ def dispatch() -> int:
         _local.dispatching = False
 
 
+def wake() -> None:
+    """After a job is submitted, resumed, cancelled or given work again: hand standard jobs'
+    conversations to workers, and have batch-mode jobs' batches sent, polled or cancelled now
+    (generation/batches.py) rather than at the next scheduled run."""
+    dispatch()
+    waiting = BatchJob.objects.batch_mode().filter(
+        Q(status__in=BatchJob.ACTIVE) | Q(message_batches__state__in=MessageBatch.OPEN)
+    )
+    if waiting.exists():
+        from generation.batches import kick
+
+        kick()
+
+
 def inline_dispatching() -> bool:
     """True inside an inline dispatch loop (GENERATION_INLINE), which hands out the work
     itself, one conversation per call."""
@@ -58,7 +73,7 @@ def take_next() -> str | None:
         _in_flight(Conversation.objects.all()) >= settings.GENERATION_MAX_IN_FLIGHT
     ):
         return None
-    jobs = BatchJob.objects.filter(status__in=BatchJob.ACTIVE).order_by("-priority", "created_at")
+    jobs = BatchJob.objects.active().standard().by_priority()
     for job in jobs:
         reserved = _reserve(job, 1)
         if reserved:
@@ -72,7 +87,7 @@ def _dispatch_round(limit: int | None = None) -> list[tuple[str, str]]:
     if settings.GENERATION_MAX_IN_FLIGHT:
         free = settings.GENERATION_MAX_IN_FLIGHT - _in_flight(Conversation.objects.all())
         room = free if room is None else min(room, free)
-    jobs = BatchJob.objects.filter(status__in=BatchJob.ACTIVE).order_by("-priority", "created_at")
+    jobs = BatchJob.objects.active().standard().by_priority()
     for job in jobs:
         if room is not None and room <= 0:
             break
@@ -92,7 +107,7 @@ def _reserve(job: BatchJob, room: int | None) -> list[tuple[str, str]]:
     """Reserve up to the job's free slots (or `room`); each with the moment it was reserved,
     which its task carries so that a late task can tell its reservation was handed on."""
     job = BatchJob.objects.select_for_update().get(pk=job.pk)
-    if job.status not in BatchJob.ACTIVE:
+    if job.status not in BatchJob.ACTIVE or job.mode != BatchJob.Mode.STANDARD:
         return []
     cold = _cold_arms(job)
     width = len(cold) if cold else job.concurrency
@@ -211,6 +226,6 @@ def sweep() -> dict[str, int]:
             "not reach the database to renew it)",
             returned,
         )
-    for job in BatchJob.objects.filter(status__in=BatchJob.ACTIVE):
+    for job in BatchJob.objects.active():
         job.finish_if_done()
     return {"replayed": replayed, "returned": returned, "queued": dispatch()}

@@ -60,6 +60,15 @@ class PlanBatchForm(forms.Form):
         label="Most calls at once",
         help_text=f"Automatic's ceiling; default {MAX_CONCURRENCY}.",
     )
+    mode = forms.ChoiceField(
+        choices=BatchJob.Mode.choices,
+        initial=BatchJob.Mode.STANDARD,
+        required=False,  # absent: standard
+        widget=forms.RadioSelect,
+        label="Sent as",
+        help_text="Message Batches cost half the list price; results come within 24 hours "
+        "(most within one), and the concurrency above does not apply.",
+    )
     error_handling = forms.ChoiceField(choices=BatchJob.ErrorHandling.choices, initial="continue")
     priority = forms.TypedChoiceField(choices=BatchJob.Priority.choices, coerce=int, initial=1)
     budget_cap = forms.DecimalField(
@@ -155,6 +164,7 @@ class PlanBatchForm(forms.Form):
             concurrency_auto=auto,
             max_concurrency=data.get("max_concurrency") if auto else None,
             error_handling=data["error_handling"],
+            mode=data.get("mode") or BatchJob.Mode.STANDARD,
             priority=data["priority"],
             budget_cap=data.get("budget_cap"),
             seed=data["seed"],

@@ -44,6 +44,8 @@ def moment(when: datetime | None) -> str:
 
 def concurrency_text(job: BatchJob) -> str:
     """The live width: '3', or 'auto: 7 now (at most 12)'."""
+    if job.mode == BatchJob.Mode.BATCH:
+        return "none: sent as Message Batches"
     if not job.concurrency_auto:
         return str(job.concurrency)
     return f"auto: {job.concurrency} now (at most {job.concurrency_ceiling})"
@@ -60,7 +62,8 @@ def live_status(job: BatchJob) -> dict[str, Any]:
         "statusLabel": job.get_status_display(),
         "percent": round(100 * done / total) if total else 0,
         "countsText": _counts(progress),
-        "inFlight": job.conversations.live().count(),
+        "inFlight": progress["inProgress"],
+        "batchesText": batches_text(status["batches"]),
         "concurrencyText": concurrency_text(job),
         "rateText": _rate(done, elapsed),
         "etaText": _eta(job, done, total, elapsed),
@@ -77,6 +80,22 @@ def live_status(job: BatchJob) -> dict[str, Any]:
         "workerWarning": _worker_warning(job, progress),
         **_cache(job),
     }
+
+
+def batches_text(batches: list[dict[str, Any]]) -> str:
+    """'msgbatch_01… in progress (100 requests); msgbatch_02… stored (40 requests: 38
+    succeeded, 2 errored)', or 'none' (a standard job, or nothing sent yet)."""
+    if not batches:
+        return "none"
+    parts = []
+    for batch in batches:
+        counts = ", ".join(f"{n} {name}" for name, n in batch["counts"].items() if n)
+        label = batch["batchId"] or "(create call unanswered)"
+        parts.append(
+            f"{label} {batch['state'].replace('_', ' ')} ({batch['requests']} requests"
+            + (f": {counts})" if counts else ")")
+        )
+    return "; ".join(parts)
 
 
 def _cache(job: BatchJob) -> dict[str, Any]:

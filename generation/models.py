@@ -23,7 +23,7 @@ from eidataset.models import (
     PromptTemplate,
     TrainingTopic,
 )
-from generation.querysets import ConversationQuerySet
+from generation.querysets import BatchJobQuerySet, ConversationQuerySet
 
 
 class _MoneyOptions(TypedDict):
@@ -33,6 +33,9 @@ class _MoneyOptions(TypedDict):
 
 
 MONEY: _MoneyOptions = {"max_digits": 12, "decimal_places": 6, "default": Decimal("0")}
+# The lease owner of a conversation held by a Message Batch starts with this (no expiry: the
+# batch's results, or the orphan sweep, release it).
+BATCH_OWNER = "batch "
 
 
 # Conversation.source of a conversation an editor wrote (review/hand_written.py); the others
@@ -98,6 +101,10 @@ class BatchJob(models.Model):
         CONTINUE = "continue"
         STOP = "stop"
 
+    class Mode(models.TextChoices):
+        STANDARD = "standard", "Standard (one Messages call each)"
+        BATCH = "batch", "Message Batches (half price, within 24 h)"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=200)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
@@ -113,6 +120,12 @@ class BatchJob(models.Model):
     concurrency_hold_until = models.DateTimeField(null=True, blank=True)
     error_handling = models.CharField(
         max_length=10, choices=ErrorHandling.choices, default=ErrorHandling.CONTINUE
+    )
+    mode = models.CharField(
+        max_length=10,
+        choices=Mode.choices,
+        default=Mode.STANDARD,
+        help_text="Batch: the conversations go out through the Message Batches API.",
     )
     total_items = models.PositiveIntegerField(default=0)
     model = models.CharField(max_length=80)
@@ -160,6 +173,8 @@ class BatchJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = BatchJobQuerySet.as_manager()
 
     class Meta:
         db_table = "batch_jobs"
@@ -237,7 +252,7 @@ class BatchJob(models.Model):
         """A new pending conversation with `conversation`'s parameters (a reviewer rejected it),
         numbered after the job's last one; the job goes back to work and, once committed, the
         replacement is dispatched. Refused for a cancelled job or another job's conversation."""
-        from generation.dispatch import dispatch
+        from generation.dispatch import wake
 
         job = BatchJob.objects.select_for_update().get(pk=self.pk)
         if conversation.batch_job_id != job.pk:
@@ -269,7 +284,7 @@ class BatchJob(models.Model):
             finished_at=None,
         )
         self.total_items = job.total_items + 1
-        transaction.on_commit(dispatch)
+        transaction.on_commit(wake)
         return replacement
 
     def finish_if_done(self) -> bool:
@@ -291,13 +306,18 @@ class BatchJob(models.Model):
 
     def progress(self) -> dict[str, int]:
         """Conversations by status; `live` counts the claims whose lease has not run out (a
-        dead worker's conversation is `generating` until the sweep returns it)."""
+        dead worker's conversation is `generating` until the sweep returns it), `batched`
+        those held by an open Message Batch (batch mode)."""
         statuses = Conversation.Status
         counts = self.conversations.aggregate(
             total=Count("pk"),
             live=Count(
                 "pk",
                 filter=Q(status=statuses.GENERATING, lease_expires_at__gt=timezone.now()),
+            ),
+            batched=Count(
+                "pk",
+                filter=Q(status=statuses.GENERATING, lease_owner__startswith=BATCH_OWNER),
             ),
             **{name: Count("pk", filter=Q(status=name)) for name in statuses.values},
         )
@@ -449,6 +469,14 @@ class GenerationAttempt(models.Model):
         default=False, help_text="The call was lost with its worker: charged at the estimate."
     )
     error = models.TextField(blank=True)
+    message_batch = models.ForeignKey(
+        "MessageBatch",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="attempts",
+        help_text="The Message Batch that carried this request (batch mode).",
+    )
 
     class Meta:
         db_table = "generation_attempts"
@@ -456,6 +484,57 @@ class GenerationAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.conversation} attempt {self.number}"
+
+
+class MessageBatch(models.Model):
+    """One Message Batches API batch of a batch-mode job (generation/batches.py).
+
+    The row, its token, the conversations taken for it and their attempts are committed
+    before the create call; every request's custom_id starts with the token, so a batch
+    created by a call whose answer was lost is found again from its results (adopted), and
+    a batch that never came about gives its conversations back."""
+
+    class State(models.TextChoices):
+        CREATING = "creating", "creating (create call sent, no id yet)"
+        IN_PROGRESS = "in_progress", "in progress"
+        CANCELING = "canceling", "canceling"
+        ENDED = "ended", "ended (results being stored)"
+        STORED = "stored", "stored"
+        REFUSED = "refused", "refused by the API"
+        ABANDONED = "abandoned", "never created (conversations given back)"
+
+    OPEN = (State.CREATING, State.IN_PROGRESS, State.CANCELING, State.ENDED)
+    POLLED = (State.IN_PROGRESS, State.CANCELING, State.ENDED)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    batch_job = models.ForeignKey(
+        BatchJob, on_delete=models.CASCADE, related_name="message_batches"
+    )
+    token = models.CharField(max_length=16, unique=True)
+    anthropic_id = models.CharField(max_length=120, blank=True, db_index=True)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.CREATING)
+    request_count = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(
+        default=dict, blank=True, help_text="The API's request counts, as last seen."
+    )
+    estimated_cost = models.DecimalField(**MONEY)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    stored_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "message_batches"
+        ordering = ["batch_job", "created_at"]
+        indexes = [models.Index(fields=["state"], name="message_batch_state")]
+
+    def __str__(self) -> str:
+        return self.anthropic_id or f"batch {self.token} ({self.state})"
+
+    def owner(self) -> str:
+        """The lease owner of the conversations the batch holds."""
+        return f"{BATCH_OWNER}{self.token}"
 
 
 class RateLimitWindow(models.Model):

@@ -48,21 +48,38 @@ def cache_minimum(model: str) -> int:
     return minimum
 
 
-def cost_of(usage: Usage, model: str) -> Decimal:
-    table = price_table(model)
+# The Message Batches API bills every token at half the list price (Anthropic's pricing page).
+BATCH_DISCOUNT = Decimal("0.5")
+# A 1-hour cache write costs twice the input price (a 5-minute one 1.25 times); batch mode
+# sends its system prompt with the 1-hour TTL, so its cache writes are priced so.
+ONE_HOUR_WRITE = Decimal("2")
+
+
+def cost_of(usage: Usage, model: str, batch: bool = False) -> Decimal:
+    """What a call cost at list prices, or, with `batch`, at the Message Batches price (half,
+    cache writes at the 1-hour rate)."""
+    # str() first, so a float price such as 0.3 becomes exactly 0.3, not 0.2999...
+    table = {kind: Decimal(str(price)) for kind, price in price_table(model).items()}
+    if batch:
+        table["cache_write"] = table.get("cache_write_1h", table["input"] * ONE_HOUR_WRITE)
+        table = {kind: price * BATCH_DISCOUNT for kind, price in table.items()}
     tokens = {
         "input": usage.input_tokens,
         "output": usage.output_tokens,
         "cache_write": usage.cache_write_tokens,
         "cache_read": usage.cache_read_tokens,
     }
-    # str() first, so a float price such as 0.3 becomes exactly 0.3, not 0.2999...
-    total = sum(Decimal(str(table[kind])) * count for kind, count in tokens.items())
+    total = sum(table[kind] * count for kind, count in tokens.items())
     return (total / PER_MILLION).quantize(MICRODOLLAR, rounding=ROUND_HALF_UP)
 
 
 def estimate(
-    prompt_tokens: int, expected_output_tokens: int, system_tokens: int, count: int, model: str
+    prompt_tokens: int,
+    expected_output_tokens: int,
+    system_tokens: int,
+    count: int,
+    model: str,
+    batch: bool = False,
 ) -> Decimal:
     """A batch of `count` calls: the first writes the system prompt's cache, the rest read it;
     a system prompt under the model's cache minimum is plain input on every call."""
@@ -75,7 +92,7 @@ def estimate(
         cache_write_tokens=cached,
         cache_read_tokens=cached * (count - 1),
     )
-    return cost_of(usage, model)
+    return cost_of(usage, model, batch)
 
 
 def judge_estimate(brief_tokens: int, conversation_tokens: int, model: str) -> Decimal:

@@ -12,6 +12,23 @@ def reservation_expiry() -> datetime:
     return timezone.now() - timedelta(seconds=settings.GENERATION_RESERVATION_SECONDS)
 
 
+class BatchJobQuerySet(models.QuerySet):
+    def active(self) -> "BatchJobQuerySet":
+        """Pending or in progress: work is handed out for them (not paused or finished)."""
+        return self.filter(status__in=("pending", "in_progress"))
+
+    def standard(self) -> "BatchJobQuerySet":
+        """Written one Messages call per conversation by the workers (dispatch)."""
+        return self.filter(mode="standard")
+
+    def batch_mode(self) -> "BatchJobQuerySet":
+        """Sent through the Message Batches API (generation/batches.py)."""
+        return self.filter(mode="batch")
+
+    def by_priority(self) -> "BatchJobQuerySet":
+        return self.order_by("-priority", "created_at")
+
+
 class ConversationQuerySet(models.QuerySet):
     def for_job(self, job) -> "ConversationQuerySet":
         return self.filter(batch_job=job)

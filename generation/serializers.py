@@ -12,7 +12,7 @@ from django.core.validators import RegexValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from generation.models import BatchJob
+from generation.models import BatchJob, MessageBatch
 from generation.planner import tier_counts
 from generation.plans import MAX_SETS, PlanError, resolve_plan
 from generation.schema import MAX_TURNS, MIN_TURNS
@@ -209,6 +209,14 @@ class GenerateBatchSerializer(serializers.Serializer):
         ),
     )
     errorHandling = serializers.ChoiceField(choices=["continue", "stop"], default="continue")
+    mode = serializers.ChoiceField(
+        choices=BatchJob.Mode.values,
+        default=BatchJob.Mode.STANDARD,
+        help_text=(
+            "standard: one Messages call per conversation; batch: the Message Batches API, "
+            "half the price, results within 24 hours (most within one)."
+        ),
+    )
     priority = serializers.ChoiceField(choices=list(PRIORITIES), default="normal")
     budgetCap = DollarsField(
         min_value=Decimal("0.000001"),
@@ -260,6 +268,7 @@ class GenerateBatchSerializer(serializers.Serializer):
             concurrency_auto=auto,
             max_concurrency=data.get("maxConcurrency") if auto else None,
             error_handling=data["errorHandling"],
+            mode=data["mode"],
             priority=PRIORITIES[data["priority"]],
             budget_cap=data.get("budgetCap"),
             seed=data.get("seed"),
@@ -390,10 +399,30 @@ class JobErrorSerializer(serializers.Serializer):
     retryScheduled = serializers.BooleanField()
 
 
+class MessageBatchSerializer(serializers.Serializer):
+    batchId = serializers.CharField(
+        allow_blank=True, help_text="The API's id; empty while its create call has no answer."
+    )
+    state = serializers.ChoiceField(choices=MessageBatch.State.choices)
+    requests = serializers.IntegerField()
+    counts = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="The API's request counts: processing, succeeded, errored, canceled, expired.",
+    )
+    estimatedCost = serializers.FloatField(help_text="Dollars, at the batch price.")
+    createdAt = serializers.DateTimeField()
+    endedAt = serializers.DateTimeField(allow_null=True)
+    error = serializers.CharField(allow_blank=True)
+
+
 class JobStatusSerializer(serializers.Serializer):
     jobId = serializers.UUIDField()
     name = serializers.CharField()
     status = serializers.ChoiceField(choices=BatchJob.Status.choices)
+    mode = serializers.ChoiceField(choices=BatchJob.Mode.choices)
+    batches = MessageBatchSerializer(
+        many=True, help_text="Batch mode: the job's Message Batches, oldest first."
+    )
     statusReason = serializers.CharField(allow_blank=True)
     judgeModel = serializers.CharField(
         allow_blank=True, help_text="The judge's model; empty: the job has no judge calls."

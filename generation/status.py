@@ -17,15 +17,21 @@ def job_status(job: BatchJob) -> dict[str, Any]:
         "jobId": str(job.pk),
         "name": job.name,
         "status": job.status,
+        "mode": job.mode,
+        "batches": batches_of(job),
         "statusReason": job.status_reason,
         "judgeModel": job.judge_model,
         "progress": {
             "total": counts["total"],
             "completed": counts["completed"],
             "failed": counts["failed"],
-            # Live claims only; a dead worker's conversation waits to be taken up again.
-            "inProgress": counts["live"],
-            "pending": counts["pending"] + counts["generating"] - counts["live"],
+            # Live claims and open batches' requests only; a dead worker's conversation
+            # waits to be taken up again.
+            "inProgress": counts["live"] + counts["batched"],
+            "pending": counts["pending"]
+            + counts["generating"]
+            - counts["live"]
+            - counts["batched"],
             "cancelled": counts["cancelled"],
         },
         "timing": _timing(job, counts),
@@ -41,6 +47,23 @@ def job_status(job: BatchJob) -> dict[str, Any]:
     for _receiver, figures in job_cost_figures.send(sender=BatchJob, job=job):
         status["cost"].update(figures)
     return status
+
+
+def batches_of(job: BatchJob) -> list[dict[str, Any]]:
+    """The job's Message Batches (batch mode), oldest first."""
+    return [
+        {
+            "batchId": batch.anthropic_id,
+            "state": batch.state,
+            "requests": batch.request_count,
+            "counts": batch.counts,
+            "estimatedCost": float(batch.estimated_cost),
+            "createdAt": batch.created_at.isoformat(),
+            "endedAt": batch.ended_at.isoformat() if batch.ended_at else None,
+            "error": batch.error,
+        }
+        for batch in job.message_batches.order_by("created_at")
+    ]
 
 
 def _timing(job: BatchJob, counts: dict[str, int]) -> dict[str, Any]:

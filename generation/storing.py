@@ -47,7 +47,7 @@ def store_reply(claim: Claim, reply: ConversationReply, then_claim_next: bool = 
     completed, so a completed job's conversations are all checked. Safe to repeat: a reply
     stored already (an earlier try committed but its answer was lost with the connection, or
     a journal entry replayed twice) is neither stored nor charged again."""
-    cost = cost_of(reply.usage, reply.model)
+    cost = cost_of(reply.usage, reply.model, reply.batch)
     job = claim.conversation.batch_job
     following = None
     with transaction.atomic():
@@ -125,7 +125,7 @@ def announce(conversation: Conversation) -> None:
 def record_error(claim: Claim, error: ClaudeError) -> str:
     """Put the conversation back for a retry, fail it, or pause the job; say which."""
     model = claim.conversation.batch_job.model
-    cost = cost_of(error.usage, model)
+    cost = cost_of(error.usage, model, error.batch)
     job = BatchJob.objects.get(pk=claim.conversation.batch_job_id)
     with transaction.atomic():
         replaced = attempts.close(

@@ -15,12 +15,14 @@ from django.db import transaction
 from generation import concurrency, examples, prompts
 from generation.calls import Usage
 from generation.claude import is_offline
-from generation.dispatch import dispatch
+from generation.dispatch import wake
 from generation.models import Arm, BatchJob, Conversation, PromptExamples
 from generation.plans import ResolvedSet
 from generation.pricing import cost_of, judge_estimate
 
 MAX_CONCURRENCY = 50
+# Most Message Batches end within an hour (Anthropic's batch processing guide); at most 24 h.
+EXPECTED_BATCH_SECONDS = 3600
 
 
 class SubmissionError(ValueError):
@@ -44,6 +46,7 @@ class BatchOptions:
     concurrency_auto: bool = False
     max_concurrency: int | None = None  # the ceiling in auto mode; None: MAX_CONCURRENCY
     examples: bool = True  # show the latest pinned seed examples, if any
+    mode: str = BatchJob.Mode.STANDARD  # batch: through the Message Batches API, half price
     # An A/B job: arm A shows the examples above, arm B this version's ("3") or none ("none").
     ab_examples: str | None = None
 
@@ -53,7 +56,7 @@ def submit_batch(resolved: list[ResolvedSet], options: BatchOptions, user: Any =
     with transaction.atomic():
         job.save()
         Conversation.objects.bulk_create(conversations)
-        transaction.on_commit(dispatch)
+        transaction.on_commit(wake)
     return job
 
 
@@ -84,6 +87,9 @@ def _check(options: BatchOptions, resolved: list[ResolvedSet]) -> None:
         raise SubmissionError("A budget cap must be more than $0.")
     if not options.name.strip():
         raise SubmissionError("A batch needs a name.")
+    if options.mode not in BatchJob.Mode.values:
+        modes = ", ".join(BatchJob.Mode.values)
+        raise SubmissionError(f"Mode must be one of {modes}, not {options.mode!r}.")
 
 
 def _job(options: BatchOptions, resolved: list[ResolvedSet], user: Any) -> BatchJob:
@@ -100,6 +106,7 @@ def _job(options: BatchOptions, resolved: list[ResolvedSet], user: Any) -> Batch
         concurrency_auto=options.concurrency_auto,
         concurrency_ceiling=_ceiling(options),
         error_handling=options.error_handling,
+        mode=options.mode,
         priority=options.priority,
         budget_cap=options.budget_cap,
         total_items=len(resolved),
@@ -218,7 +225,10 @@ def estimate(job: BatchJob, conversations: list[Conversation]) -> tuple[Decimal,
             cache_write_tokens=system if cached and first else 0,
             cache_read_tokens=system if cached and not first else 0,
         )
-        total += cost_of(usage, job.model)
+        total += cost_of(usage, job.model, batch=job.mode == BatchJob.Mode.BATCH)
+    if job.mode == BatchJob.Mode.BATCH:
+        seconds = settings.EMULATOR_BATCH_SECONDS if is_offline() else EXPECTED_BATCH_SECONDS
+        return total.quantize(Decimal("0.000001")), math.ceil(seconds)
     per_call = (
         settings.EMULATOR_LATENCY_SECONDS if is_offline() else settings.EXPECTED_SECONDS_PER_CALL
     )

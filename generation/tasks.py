@@ -269,3 +269,11 @@ def prepare_worker(**kwargs: object) -> None:
 def sweep_generation() -> dict[str, int]:
     """Scheduled every minute: return lost conversations and fill free slots."""
     return sweep()
+
+
+def run_batches() -> dict[str, int]:
+    """Scheduled every minute (and queued when a batch-mode job is submitted or resumed):
+    store ended Message Batches, settle lost create calls, send pending conversations."""
+    from generation.batches import run_batches as run
+
+    return run()

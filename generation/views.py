@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from generation.claude import is_offline
 from generation.coverage import coverage_report
-from generation.dispatch import dispatch
+from generation.dispatch import wake
 from generation.models import BatchJob
 from generation.parsers import IgnoredBodyParser
 from generation.permissions import IsDatasetEditor
@@ -180,14 +180,16 @@ class BatchViewSet(viewsets.GenericViewSet):
     def resume(self, request: Request, pk: Any = None) -> Response:
         job = self._job(pk)
         moved = job.resume()
-        dispatch()
+        wake()
         return self._moved(job, moved, "resume")
 
     @_control("Cancel a job", "Conversations not yet started are cancelled; it cannot resume.")
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: Any = None) -> Response:
         job = self._job(pk)
-        return self._moved(job, job.cancel(f"Cancelled by {request.user}"), "cancel")
+        moved = job.cancel(f"Cancelled by {request.user}")
+        wake()  # a batch-mode job's open batches are cancelled
+        return self._moved(job, moved, "cancel")
 
     @extend_schema(
         summary="Retry a job's failed conversations",
@@ -206,7 +208,7 @@ class BatchViewSet(viewsets.GenericViewSet):
     def retry_failed(self, request: Request, pk: Any = None) -> Response:
         job = self._job(pk)
         count = job.retry_failed()
-        dispatch()
+        wake()
         job.refresh_from_db()
         return Response({**job_status(job), "requeued": count})
 

@@ -75,6 +75,8 @@ def offline(settings, tmp_path):
     settings.EMULATOR_FAULTS = ""
     settings.EMULATOR_RATE_LIMITS = ""
     settings.EMULATOR_REQUEST_LOG = str(tmp_path / "requests.jsonl")
+    settings.EMULATOR_BATCH_DIR = tmp_path / "batches"
+    settings.EMULATOR_BATCH_SECONDS = 0.0
     settings.CLAUDE_SDK_MAX_RETRIES = 0  # let the app's own retries show
     settings.GENERATION_MAX_BACKOFF_SECONDS = 5.0
     return settings

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from generation.brief import BriefError, parse_brief
+from generation.emulator.batches import BatchStore
 from generation.emulator.buckets import TokenBuckets, parse_rate_limits
 from generation.emulator.judge import NotAJudgeRequest, is_judge_request, judge_document
 from generation.emulator.request_log import append_request_log
@@ -48,9 +49,11 @@ FAULTS = (
     "refusal",
     "max_tokens",
     "usage_limit",
+    "expired",  # Message Batches only: the request expires unprocessed
 )
 HTTP_FAULTS = frozenset({"spend_limit", "usage_limit", "429", "529", "500"})
 CACHE_TTL_SECONDS = 300  # the API's default ephemeral cache lifetime
+ONE_HOUR_TTL_SECONDS = 3600  # cache_control {"ttl": "1h"}
 CHARS_PER_TOKEN = 4
 # Per-minute limits of a high usage tier: plausible, and never the bottleneck offline.
 RATE_LIMITS = {"requests": 4_000, "input-tokens": 2_000_000, "output-tokens": 400_000}
@@ -90,6 +93,8 @@ def transport_from_settings() -> httpx2.MockTransport:
         settings.EMULATOR_RATE_LIMITS,
         settings.EMULATOR_RATE_WINDOW_SECONDS,
         str(settings.EMULATOR_RATE_STATE),
+        str(settings.EMULATOR_BATCH_DIR),
+        settings.EMULATOR_BATCH_SECONDS,
     )
     return httpx2.MockTransport(emulator.handle)
 
@@ -103,6 +108,8 @@ def _shared_emulator(
     rate_limits: str = "",
     rate_window: float = 60.0,
     rate_state: str = "",
+    batch_dir: str = "",
+    batch_delay: float = 0.0,
 ) -> "Emulator":
     """One emulator per process and configuration, like one API server: its prompt cache and
     rate window outlive the client built for a single conversation."""
@@ -112,6 +119,8 @@ def _shared_emulator(
         request_log=Path(request_log) if request_log else None,
         seed=seed,
         rate_limits=tier_buckets(rate_limits, rate_window, Path(rate_state)),
+        batch_dir=Path(batch_dir) if batch_dir else None,
+        batch_delay=batch_delay,
     )
 
 
@@ -139,6 +148,8 @@ class Emulator:
     seed: int = 0
     retry_after_seconds: float = 1.0
     rate_limits: TokenBuckets | None = None  # enforced tier limits; None: headers only
+    batch_dir: Path | None = None  # where Message Batches are kept; None: no batch endpoints
+    batch_delay: float = 0.0  # seconds from a batch's creation to its end
 
     def __post_init__(self) -> None:
         unknown = set(self.faults) - set(FAULTS)
@@ -148,10 +159,27 @@ class Emulator:
         self._fault_draws = random.Random(f"{self.seed}:faults")
         self._cache_expiry: dict[tuple[str, str], float] = {}
         self._minute = RateWindow()
+        self.batches = (
+            BatchStore(
+                self.batch_dir,
+                self.batch_delay,
+                self.seed,
+                self.batch_answer,
+                api_error,
+                self.request_log,
+            )
+            if self.batch_dir
+            else None
+        )
 
     def handle(self, request: httpx2.Request) -> httpx2.Response:
         """Answer after `latency` seconds in all, as the API's response time includes writing
         the reply: the time spent writing it here is part of the wait, not added to it."""
+        if self.batches is not None and self.batches.handles(request.url.path):
+            response = self.batches.handle(request)  # it logs each request it processes
+            for name, value in _identity_headers().items():
+                response.headers.setdefault(name, value)
+            return response
         began = time.monotonic()
         response, outcome = self._answer(request)
         if self.latency:
@@ -184,6 +212,27 @@ class Emulator:
             )
             if not admission.admitted:
                 return self._rate_limited(admission.retry_after, admission.headers), "429"
+        return self._reply(body, attempt, fault)
+
+    def batch_answer(self, params: dict[str, Any]) -> tuple[int, dict[str, Any], str]:
+        """One request of a Message Batch, answered as the endpoint would answer it (faults
+        drawn the same way; no rate limits: a batch does not take from them): the status,
+        the body and the outcome ('expired' for a request the batch let expire)."""
+        if problem := request_problem(params):
+            return 400, api_error(400, "invalid_request_error", problem).json(), "bad_request"
+        fault = self._draw_fault()
+        if fault == "expired":
+            return 0, {}, "expired"
+        if fault in HTTP_FAULTS:
+            response, outcome = self._fault_response(fault), fault
+        else:
+            response, outcome = self._reply(params, 1, fault, limited=False)
+        return response.status_code, response.json(), outcome
+
+    def _reply(
+        self, body: dict[str, Any], attempt: int, fault: str | None, limited: bool = True
+    ) -> tuple[httpx2.Response, str]:
+        """A written conversation (or a judge's verdict) for a sound request."""
         if is_judge_request(body):
             return self._judge(body, fault)
         try:
@@ -201,7 +250,7 @@ class Emulator:
             )
             return api_error(400, "invalid_request_error", message), "bad_request"
         document = json.dumps({"turns": turns}, ensure_ascii=False)
-        return self._message_response(body, document, fault), fault or "ok"
+        return self._message_response(body, document, fault, limited), fault or "ok"
 
     def _judge(self, body: dict[str, Any], fault: str | None) -> tuple[httpx2.Response, str]:
         """A judge request: the heuristic verdict on the conversation in its prompt."""
@@ -252,7 +301,7 @@ class Emulator:
         return api_error(500, "api_error", "Internal server error")
 
     def _message_response(
-        self, body: dict[str, Any], document: str, fault: str | None
+        self, body: dict[str, Any], document: str, fault: str | None, limited: bool = True
     ) -> httpx2.Response:
         text, stop_reason = shaped_output(document, fault, body["max_tokens"])
         output_tokens = body["max_tokens"] if stop_reason == "max_tokens" else tokens_in(text)
@@ -268,7 +317,7 @@ class Emulator:
             "usage": usage,
         }
         spent = usage["input_tokens"] + usage["cache_creation_input_tokens"]
-        if self.rate_limits is not None:
+        if self.rate_limits is not None and limited:
             headers = self.rate_limits.take_output(output_tokens)
         else:
             headers = self._minute.headers(spent, output_tokens)
@@ -285,7 +334,9 @@ class Emulator:
         with self._lock:
             hit = bool(cached) and self._cache_expiry.get(key, 0.0) > now
             if cached and not peek:
-                self._cache_expiry[key] = now + CACHE_TTL_SECONDS
+                self._cache_expiry[key] = max(
+                    self._cache_expiry.get(key, 0.0), now + cache_ttl(body.get("system"))
+                )
         cached_tokens = tokens_in(cached) if cached else 0
         return {
             "input_tokens": tokens_in(uncached + prompt_of(body)),
@@ -382,6 +433,16 @@ def system_parts(system: Any) -> tuple[str, str]:
     marked = [index for index, block in enumerate(system) if block.get("cache_control")]
     cut = marked[-1] + 1 if marked else 0
     return "".join(texts[:cut]), "".join(texts[cut:])
+
+
+def cache_ttl(system: Any) -> float:
+    """The cache lifetime the system blocks ask for: an hour for {"ttl": "1h"}, else 5 min."""
+    if isinstance(system, list):
+        for block in system:
+            control = block.get("cache_control") if isinstance(block, dict) else None
+            if isinstance(control, dict) and control.get("ttl") == "1h":
+                return ONE_HOUR_TTL_SECONDS
+    return CACHE_TTL_SECONDS
 
 
 def _text_of_content(content: Any) -> str:

@@ -43,12 +43,23 @@ class Command(BaseCommand):
         self.stdout.write(f"  {per_conversation(status['cost'])}")
         for line in cache:
             self.stdout.write(f"  {line}")
+        for batch in status["batches"]:
+            self.stdout.write(f"  {batch_line(batch)}")
         if status["statusReason"]:
             self.stdout.write(f"  {status['statusReason']}")
         for failure in status["errors"]:
             retry = "retry scheduled" if failure["retryScheduled"] else "failed"
             number = failure["conversationIndex"] + 1
             self.stdout.write(f"  #{number} ({retry}): {failure['error']}")
+
+
+def batch_line(batch: dict[str, Any]) -> str:
+    """'Message Batch msgbatch_01...: ended, 98 succeeded, 2 errored of 100'."""
+    counts = ", ".join(f"{count} {name}" for name, count in batch["counts"].items() if count)
+    name = batch["batchId"] or "(no id yet)"
+    line = f"Message Batch {name}: {batch['state']}, {batch['requests']} request(s)"
+    line += f" ({counts})" if counts else ""
+    return line + (f"; {batch['error']}" if batch["error"] else "")
 
 
 def find_job(job_id: str) -> BatchJob:

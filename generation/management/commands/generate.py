@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from generation import journal
+from generation.batches import run_batches
 from generation.claude import is_offline
 from generation.coverage import coverage_report
 from generation.dispatch import sweep
@@ -69,6 +70,13 @@ class Command(BaseCommand):
         )
         parser.add_argument("--workers", type=int, default=1, help="Local qcluster processes.")
         parser.add_argument("--error-handling", choices=("continue", "stop"), default="continue")
+        parser.add_argument(
+            "--mode",
+            choices=BatchJob.Mode.values,
+            default=BatchJob.Mode.STANDARD,
+            help="standard: one Messages call per conversation; batch: through the Message "
+            "Batches API at half price (results within 24 h, most within an hour).",
+        )
         parser.add_argument("--priority", choices=tuple(PRIORITIES), default="normal")
         parser.add_argument("--budget", type=Decimal, help="Pause before spending more (USD).")
         parser.add_argument("--no-wait", action="store_true", help="Submit and return at once.")
@@ -107,12 +115,7 @@ class Command(BaseCommand):
         estimated = "would cost" if self.offline else "estimated"
         self.stdout.write(
             f"Job {job.pk}: {job.total_items} conversations, {estimated} "
-            f"${job.estimated_cost:.2f}, about {job.estimated_seconds} s at concurrency "
-            + (
-                f"auto (from {job.concurrency}, at most {job.concurrency_ceiling})"
-                if job.concurrency_auto
-                else f"{job.concurrency}"
-            )
+            f"${job.estimated_cost:.2f}, about {job.estimated_seconds} s " + self._how(job)
         )
         summaries, warnings = prefix_lines(job)
         for line in summaries:
@@ -128,6 +131,15 @@ class Command(BaseCommand):
         else:
             self._follow(job)
         self._finish(job)
+
+    def _how(self, job: BatchJob) -> str:
+        if job.mode == BatchJob.Mode.BATCH:
+            return "through the Message Batches API (batch price: half the list price)"
+        if job.concurrency_auto:
+            return (
+                f"at concurrency auto (from {job.concurrency}, at most {job.concurrency_ceiling})"
+            )
+        return f"at concurrency {job.concurrency}"
 
     def _submit(self, options: dict[str, Any]) -> BatchJob:
         scaffold = Scaffold.active()
@@ -151,6 +163,7 @@ class Command(BaseCommand):
                     concurrency_auto=options["concurrency"] == "auto",
                     max_concurrency=options["max_concurrency"],
                     error_handling=options["error_handling"],
+                    mode=options["mode"],
                     priority=PRIORITIES[options["priority"]],
                     budget_cap=options["budget"],
                     seed=options["seed"],
@@ -171,6 +184,8 @@ class Command(BaseCommand):
             try:
                 if time.monotonic() - last_sweep > SWEEP_EVERY:
                     sweep()
+                    if job.mode == BatchJob.Mode.BATCH:
+                        run_batches()
                     last_sweep = time.monotonic()
                 job.refresh_from_db()
                 status = job_status(job)
@@ -180,13 +195,13 @@ class Command(BaseCommand):
                 shown = self._show(f"{journal.unreachable_message(error)} Waiting for it.", shown)
                 time.sleep(1.0)
                 continue
-            shown = self._progress(status, shown)
+            shown = self._progress(status, shown, job.mode == BatchJob.Mode.BATCH)
             if job.status in BatchJob.FINISHED or job.status == BatchJob.Status.PAUSED:
                 self.stdout.write("")
                 return
             time.sleep(0.5)
 
-    def _progress(self, status: dict[str, Any], shown: str) -> str:
+    def _progress(self, status: dict[str, Any], shown: str, batch: bool = False) -> str:
         """Redraw one line on a terminal; elsewhere (logs, CI) print a line when it changes."""
         progress = status["progress"]
         done = progress["completed"] + progress["failed"]
@@ -195,7 +210,9 @@ class Command(BaseCommand):
         bar = f"[{'#' * filled}{'.' * (width - filled)}]"
         line = (
             f"{bar} {progress['completed']}/{progress['total']} "
-            f"completed, {progress['inProgress']} call(s) in flight, {progress['failed']} failed, "
+            f"completed, {progress['inProgress']} "
+            + ("in open Message Batches" if batch else "call(s) in flight")
+            + f", {progress['failed']} failed, "
             f"{self._spent(status['cost']['actualCurrent'])}"
         )
         return self._show(line, shown)

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from generation.dispatch import dispatch
+from generation.dispatch import wake
 from generation.management.commands.batch_status import find_job
 
 
@@ -15,5 +15,5 @@ class Command(BaseCommand):
     def handle(self, *args: Any, job_id: str, **options: Any) -> None:
         job = find_job(job_id)
         count = job.retry_failed()
-        dispatch()
+        wake()
         self.stdout.write(f"{count} conversation(s) of {job.name} queued again.")
