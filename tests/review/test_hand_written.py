@@ -218,3 +218,24 @@ def test_the_dataset_card_counts_hand_written_conversations_apart():
         "Claude (`claude-x`) for 3; an editor, by hand, for 2 (seed examples)"
     )
     assert "by hand" in SOURCE_LABELS[HAND_WRITTEN]
+
+
+def test_the_hand_written_job_shows_in_the_admin_and_the_api_like_any_other(
+    scaffolding, tmp_path, editor_client
+):
+    add(write(tmp_path, lines(*CLEAN)))
+    job = BatchJob.objects.get(name=JOB_NAME)
+
+    for url in (
+        f"/admin/generation/batchjob/{job.pk}/change/",
+        f"/admin/generation/batchjob/{job.pk}/live/",
+        f"/api/conversations/batch/{job.pk}/status",
+        "/admin/generation/batchjob/",
+    ):
+        response = editor_client.get(url)
+        assert response.status_code == 200, (url, response.content[:300])
+    status = editor_client.get(f"/api/conversations/batch/{job.pk}/status").json()
+    assert status["status"] == "completed" and status["progress"]["completed"] == 2
+    out = StringIO()
+    call_command("batch_status", str(job.pk), stdout=out)
+    assert "completed" in out.getvalue()
