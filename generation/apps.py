@@ -25,6 +25,10 @@ class GenerationConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(ensure_sweep_schedule, sender=self, dispatch_uid="generation_sweep")
+        from generation.dispatch import on_work_added
+        from generation.signals import work_added
+
+        work_added.connect(on_work_added, dispatch_uid="generation_work_added")
         # Load the task module (and the SDK behind it) before qcluster forks its workers, so
         # no worker pays for the import during its first conversation.
         from django.conf import settings

@@ -28,7 +28,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from generation import attempts, storing
@@ -155,17 +154,8 @@ def _requests(job: BatchJob, token: str) -> list[tuple[Conversation, dict[str, A
 def _hold(conversations: list[Conversation], batch: MessageBatch) -> set[Any]:
     """Take the conversations still pending for the batch (one conditional UPDATE) and open
     their attempts; the ids taken."""
-    now = timezone.now()
     ids = [conversation.pk for conversation in conversations]
-    Conversation.objects.filter(pk__in=ids).pending().update(
-        status=Status.GENERATING,
-        lease_owner=batch.owner(),
-        lease_expires_at=None,
-        attempts=F("attempts") + 1,
-        dispatched_at=None,
-        not_before=None,
-        started_at=now,
-    )
+    Conversation.objects.filter(pk__in=ids).hold_for_batch(batch.owner())
     held = dict(
         Conversation.objects.filter(pk__in=ids, lease_owner=batch.owner()).values_list(
             "pk", "attempts"
@@ -319,7 +309,7 @@ def store_results(batch: MessageBatch) -> int:
     MessageBatch.objects.filter(pk=batch.pk).update(state=State.STORED, stored_at=timezone.now())
     job.refresh_from_db(fields=["status"])
     if job.status in BatchJob.FINISHED:  # cancelled ones given back stay cancelled
-        job.conversations.pending().update(status=Status.CANCELLED)
+        job.conversations.transition((Status.PENDING,), Status.CANCELLED)
     return stored
 
 

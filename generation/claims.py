@@ -14,7 +14,6 @@ conversation (leases.py).
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -60,8 +59,8 @@ def claim(conversation: Conversation | uuid.UUID | str, owner: str) -> Claim | N
         return None
     reserved = row.dispatched_at
     if reserved is not None and reserved > reservation_expiry():
-        running = BatchJob.objects.filter(
-            pk=OuterRef("batch_job_id"), status__in=BatchJob.ACTIVE, budget_cap__isnull=True
+        running = BatchJob.objects.active().filter(
+            pk=OuterRef("batch_job_id"), budget_cap__isnull=True
         )
         if _take(row, owner, Exists(running), dispatched_at=reserved):
             loaded = Conversation.batch_job.is_cached(row)
@@ -87,29 +86,10 @@ def claim(conversation: Conversation | uuid.UUID | str, owner: str) -> Claim | N
 
 
 def _take(conversation: Conversation, owner: str, *conditions: Any, **lookups: Any) -> bool:
-    """Pending -> generating with a lease for `owner`, only if the row is still as we read it
-    (the attempt count in the WHERE) and meets any further conditions; the loaded object
-    gets the same changes."""
-    now = timezone.now()
-    changes = {
-        "status": Status.GENERATING,
-        "lease_owner": owner,
-        "lease_expires_at": now + timedelta(seconds=settings.GENERATION_LEASE_SECONDS),
-        "attempts": conversation.attempts + 1,
-        "dispatched_at": None,
-        "started_at": now,
-    }
-    taken = Conversation.objects.filter(
-        *conditions,
-        pk=conversation.pk,
-        status=Status.PENDING,
-        attempts=conversation.attempts,
-        **lookups,
-    ).update(**changes)
-    if taken:
-        for name, value in changes.items():
-            setattr(conversation, name, value)
-    return bool(taken)
+    """Pending -> generating with a lease for `owner` (Conversation.take: the attempt count in
+    the WHERE, and any further conditions); the loaded object gets the same changes."""
+    lease = settings.GENERATION_LEASE_SECONDS
+    return conversation.take(owner, lease, *conditions, **lookups)
 
 
 def begin_attempt(conversation: Conversation, owner: str) -> Claim:
@@ -167,9 +147,7 @@ def _shared_state(job_id: Any) -> tuple | None:
         .annotate(count=Count("pk"))
         .values("count")
     )
-    outranking = BatchJob.objects.filter(
-        status__in=BatchJob.ACTIVE, priority__gt=OuterRef("priority")
-    )
+    outranking = BatchJob.objects.active().filter(priority__gt=OuterRef("priority"))
     query = (
         BatchJob.objects.filter(pk=job_id)
         .order_by()

@@ -57,6 +57,11 @@ def wake() -> None:
         kick()
 
 
+def on_work_added(sender: object, **kwargs: object) -> None:
+    """Receiver of generation's work_added signal (a job given work again)."""
+    wake()
+
+
 def inline_dispatching() -> bool:
     """True inside an inline dispatch loop (GENERATION_INLINE), which hands out the work
     itself, one conversation per call."""

@@ -40,8 +40,9 @@ def expire_leases() -> int:
         if not lost:
             return 0
         attempts.charge_lost(lost)
-        return Conversation.objects.filter(pk__in=lost, status=Status.GENERATING).update(
-            status=Status.PENDING,
+        return Conversation.objects.filter(pk__in=lost).transition(
+            (Status.GENERATING,),
+            Status.PENDING,
             lease_owner="",
             lease_expires_at=None,
             retry_scheduled=True,

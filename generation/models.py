@@ -6,6 +6,8 @@ that releases the claim (see generation/claims.py and storing.py).
 """
 
 import uuid
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypedDict
 
@@ -24,6 +26,7 @@ from eidataset.models import (
     TrainingTopic,
 )
 from generation.querysets import BatchJobQuerySet, ConversationQuerySet
+from generation.signals import work_added
 
 
 class _MoneyOptions(TypedDict):
@@ -185,6 +188,9 @@ class BatchJob(models.Model):
 
     ACTIVE = (Status.PENDING, Status.IN_PROGRESS)
     FINISHED = (Status.COMPLETED, Status.FAILED, Status.CANCELLED)
+    # Given work again (failed conversations retried, a rejected one regenerated): all but
+    # a cancelled job go back to work.
+    REOPENABLE = (Status.COMPLETED, Status.FAILED, Status.PAUSED, *ACTIVE)
 
     def _move(self, sources: tuple[str, ...], target: str, reason: str = "", **extra: Any) -> bool:
         """Change status only from `sources` (a conditional UPDATE, safe against races)."""
@@ -204,8 +210,12 @@ class BatchJob(models.Model):
         return self._move(self.ACTIVE, self.Status.PAUSED, reason)
 
     def resume(self) -> bool:
-        target = self.Status.IN_PROGRESS if self.started_at else self.Status.PENDING
-        return self._move((self.Status.PAUSED,), target)
+        return self._reopen((self.Status.PAUSED,), self.started_at)
+
+    def _reopen(self, sources: tuple[str, ...], started_at: datetime | None) -> bool:
+        """Back to work: in progress if it had started, else pending; not finished."""
+        target = self.Status.IN_PROGRESS if started_at else self.Status.PENDING
+        return self._move(sources, target, finished_at=None)
 
     def cancel(self, reason: str = "Cancelled") -> bool:
         return self._end(self.Status.CANCELLED, reason)
@@ -219,7 +229,8 @@ class BatchJob(models.Model):
         sources = (*self.ACTIVE, self.Status.PAUSED)
         moved = self._move(sources, target, reason, finished_at=timezone.now())
         if moved:
-            self.conversations.pending().update(status=Conversation.Status.CANCELLED)
+            statuses = Conversation.Status
+            self.conversations.transition((statuses.PENDING,), statuses.CANCELLED)
         return moved
 
     @transaction.atomic
@@ -239,12 +250,7 @@ class BatchJob(models.Model):
             completed_at=None,
         )
         if count:
-            target = self.Status.IN_PROGRESS if self.started_at else self.Status.PENDING
-            self._move(
-                (self.Status.COMPLETED, self.Status.FAILED, self.Status.PAUSED, *self.ACTIVE),
-                target,
-                finished_at=None,
-            )
+            self._reopen(self.REOPENABLE, self.started_at)
         return count
 
     @transaction.atomic
@@ -252,8 +258,6 @@ class BatchJob(models.Model):
         """A new pending conversation with `conversation`'s parameters (a reviewer rejected it),
         numbered after the job's last one; the job goes back to work and, once committed, the
         replacement is dispatched. Refused for a cancelled job or another job's conversation."""
-        from generation.dispatch import wake
-
         job = BatchJob.objects.select_for_update().get(pk=self.pk)
         if conversation.batch_job_id != job.pk:
             raise ValueError(f"Conversation {conversation.pk} is not in batch job {job}.")
@@ -277,14 +281,9 @@ class BatchJob(models.Model):
             arm=conversation.arm,
         )
         BatchJob.objects.filter(pk=job.pk).update(total_items=models.F("total_items") + 1)
-        target = self.Status.IN_PROGRESS if job.started_at else self.Status.PENDING
-        self._move(
-            (self.Status.COMPLETED, self.Status.FAILED, self.Status.PAUSED, *self.ACTIVE),
-            target,
-            finished_at=None,
-        )
+        self._reopen(self.REOPENABLE, job.started_at)
         self.total_items = job.total_items + 1
-        transaction.on_commit(wake)
+        transaction.on_commit(lambda: work_added.send(sender=BatchJob, job_id=job.pk))
         return replacement
 
     def finish_if_done(self) -> bool:
@@ -436,6 +435,78 @@ class Conversation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_job} #{self.sequence_number}"
+
+    # --- state changes: each one conditional UPDATE (ConversationQuerySet.transition) ------
+
+    def take(self, owner: str, lease_seconds: float, *conditions: Any, **lookups: Any) -> bool:
+        """Pending -> generating with a lease for `owner`, only if the row is still as read
+        (the attempt count in the WHERE) and meets any further conditions."""
+        now = timezone.now()
+        changes = {
+            "lease_owner": owner,
+            "lease_expires_at": now + timedelta(seconds=lease_seconds),
+            "attempts": self.attempts + 1,
+            "dispatched_at": None,
+            "started_at": now,
+        }
+        sources = (self.Status.PENDING,)
+        return self._transition(
+            sources, self.Status.GENERATING, changes, *conditions, attempts=self.attempts, **lookups
+        )
+
+    def complete(self, reply_fields: dict[str, Any]) -> bool:
+        """Generating (or pending again: a reply stored after its lease ran out) -> completed
+        with the reply's fields; unless it was finished elsewhere."""
+        changes = {
+            **reply_fields,
+            "error": "",
+            "retry_scheduled": False,
+            "not_before": None,
+            "lease_owner": "",
+            "lease_expires_at": None,
+            "completed_at": timezone.now(),
+        }
+        sources = (self.Status.GENERATING, self.Status.PENDING)
+        return self._transition(sources, self.Status.COMPLETED, changes)
+
+    def retry_later(self, reason: str, not_before: datetime | None) -> bool:
+        """Generating -> pending, to be taken again from `not_before` (None: at once)."""
+        changes = {
+            "error": reason[:2000],
+            "retry_scheduled": True,
+            "not_before": not_before,
+            "lease_owner": "",
+            "lease_expires_at": None,
+        }
+        return self._transition((self.Status.GENERATING,), self.Status.PENDING, changes)
+
+    def fail(self, reason: str) -> bool:
+        """Generating -> failed, for good (retry_failed puts it back)."""
+        changes = {
+            "error": reason[:2000],
+            "retry_scheduled": False,
+            "lease_owner": "",
+            "lease_expires_at": None,
+            "completed_at": timezone.now(),
+        }
+        return self._transition((self.Status.GENERATING,), self.Status.FAILED, changes)
+
+    def _transition(
+        self,
+        sources: Iterable[str],
+        target: str,
+        changes: dict[str, Any],
+        *conditions: Any,
+        **lookups: Any,
+    ) -> bool:
+        rows = Conversation.objects.filter(*conditions, pk=self.pk, **lookups)
+        moved = rows.transition(sources, target, **changes)
+        if moved:  # the loaded object as the row now is (expressions such as F() aside)
+            self.status = target
+            for name, value in changes.items():
+                if not hasattr(value, "resolve_expression"):
+                    setattr(self, name, value)
+        return bool(moved)
 
 
 class GenerationAttempt(models.Model):

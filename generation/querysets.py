@@ -1,8 +1,10 @@
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 
@@ -15,7 +17,9 @@ def reservation_expiry() -> datetime:
 class BatchJobQuerySet(models.QuerySet):
     def active(self) -> "BatchJobQuerySet":
         """Pending or in progress: work is handed out for them (not paused or finished)."""
-        return self.filter(status__in=("pending", "in_progress"))
+        from generation.models import BatchJob  # the model imports this module
+
+        return self.filter(status__in=BatchJob.ACTIVE)
 
     def standard(self) -> "BatchJobQuerySet":
         """Written one Messages call per conversation by the workers (dispatch)."""
@@ -30,6 +34,26 @@ class BatchJobQuerySet(models.QuerySet):
 
 
 class ConversationQuerySet(models.QuerySet):
+    def transition(self, sources: Iterable[str], target: str, **changes: Any) -> int:
+        """The one conditional UPDATE behind every status change of a conversation: only the
+        rows still in one of `sources` move to `target` (with `changes`); returns how many
+        did. A race lost moves nothing, and the caller reads the count before it spends."""
+        return self.filter(status__in=tuple(sources)).update(status=target, **changes)
+
+    def hold_for_batch(self, owner: str) -> int:
+        """Pending -> generating for a Message Batch (`owner` names it): no lease to run out,
+        its results or the orphan sweep let them go (generation/batches.py)."""
+        return self.transition(
+            ("pending",),
+            "generating",
+            lease_owner=owner,
+            lease_expires_at=None,
+            attempts=F("attempts") + 1,
+            dispatched_at=None,
+            not_before=None,
+            started_at=timezone.now(),
+        )
+
     def for_job(self, job) -> "ConversationQuerySet":
         return self.filter(batch_job=job)
 

@@ -11,3 +11,8 @@ conversation_completed = Signal()
 # BatchJob. Each receiver answers with cost figures to add to the status's "cost" (the review
 # app: the cost per conversation generated and per conversation kept).
 job_cost_figures = Signal()
+
+# Sent (after the commit) when a job was given work again from the model itself (a rejected
+# conversation regenerated): dispatch listens and hands it out, so that models.py needs no
+# import of dispatch.
+work_added = Signal()

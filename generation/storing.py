@@ -10,7 +10,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from generation import attempts
@@ -89,25 +88,16 @@ def _stored_before(job: BatchJob) -> Stored:
 def _complete(claim: Claim, reply: ConversationReply, cost: Decimal) -> int:
     """The conversation completed with the reply, unless it was finished elsewhere."""
     job = claim.conversation.batch_job
-    return (
-        Conversation.objects.filter(pk=claim.conversation.pk)
-        .filter(Q(status=Status.GENERATING) | Q(status=Status.PENDING))
-        .update(
-            status=Status.COMPLETED,
-            turns=reply.turns,
-            source=reply.source,
-            model=reply.model,
-            prompt_template_id=job.prompt_template_id,
-            consultant_profile_id=job.consultant_profile_id,
-            examples_seen=[e["conversation"] for e in shown_to(job, claim.conversation)],
+    return claim.conversation.complete(
+        {
+            "turns": reply.turns,
+            "source": reply.source,
+            "model": reply.model,
+            "prompt_template_id": job.prompt_template_id,
+            "consultant_profile_id": job.consultant_profile_id,
+            "examples_seen": [e["conversation"] for e in shown_to(job, claim.conversation)],
             **attempts.usage_increments(reply.usage, cost),
-            error="",
-            retry_scheduled=False,
-            not_before=None,
-            lease_owner="",
-            lease_expires_at=None,
-            completed_at=timezone.now(),
-        )
+        }
     )
 
 
@@ -157,24 +147,10 @@ def _backoff(claim: Claim, error: ClaudeError) -> datetime:
 
 
 def _release(claim: Claim, reason: str, not_before: datetime | None) -> str:
-    Conversation.objects.filter(pk=claim.conversation.pk, status=Status.GENERATING).update(
-        status=Status.PENDING,
-        error=reason[:2000],
-        retry_scheduled=True,
-        not_before=not_before,
-        lease_owner="",
-        lease_expires_at=None,
-    )
+    claim.conversation.retry_later(reason, not_before)
     return "retry"
 
 
 def _fail(claim: Claim, error: ClaudeError) -> str:
-    Conversation.objects.filter(pk=claim.conversation.pk, status=Status.GENERATING).update(
-        status=Status.FAILED,
-        error=f"{error} (after {claim.conversation.attempts} attempt(s))"[:2000],
-        retry_scheduled=False,
-        lease_owner="",
-        lease_expires_at=None,
-        completed_at=timezone.now(),
-    )
+    claim.conversation.fail(f"{error} (after {claim.conversation.attempts} attempt(s))")
     return "failed"
