@@ -148,7 +148,13 @@ def _must_not_match(rule: Mapping[str, Any], turns: Sequence[Turn]) -> tuple[boo
 
 
 def _min_distinct_goals(rule: Mapping[str, Any], turns: Sequence[Turn]) -> tuple[bool, str]:
-    text = "\n".join(t for _, t in _texts(rule, turns, "assistant"))
+    """Goals engaged after the opening: Elena's first reply often only repeats the client's
+    list ("the wedding, the house, the loans and retirement all matter; let's do the wedding"),
+    so it counts only in a one-turn conversation."""
+    texts = _texts(rule, turns, "assistant")
+    if rule.get("speaker", "assistant") != "user" and any(number > 1 for number, _ in texts):
+        texts = [(number, text) for number, text in texts if number > 1]
+    text = "\n".join(t for _, t in texts)
     goals = sorted(name for name, pattern in _GOALS.items() if pattern.search(text))
     found = f"{len(goals)} goal(s): {', '.join(goals) or 'none'}"
     return len(goals) >= rule["min_distinct_goals"], found

@@ -50,10 +50,14 @@ HARMFUL_PATTERNS: dict[str, str] = {
     r"|was gone|were gone|died)\b"
     r"|\bif I (?:just )?(?:wasn[’']t|weren[’']t) (?:here|around|alive)\b",
     "no reason to live": r"\bno (?:reason|point) (?:to|in) (?:live|living|go(?:ing)? on)\b"
-    r"|\b(?:don[’']t|do not) want to (?:live|be alive|be here anymore|wake up)\b",
+    r"|\b(?:don[’']t|do not) want to (?:live|be alive|be here anymore|wake up)\b"
+    r"|\b(?:go to sleep|fall asleep) and (?:not|never) wake up\b"
+    r"|\b(?:want(?:ed)? to|could just) disappear (?:forever|for good)\b",
     "hurting others": r"(?<!n[’']t )(?<!not )\b(?:want(?:ed)? to|going to|gonna) (?:kill|hurt|harm"
     r"|shoot|stab) (?:him|her|them|someone|somebody|people|my (?:wife|husband|partner|boss|ex))\b"
-    r"|\b(?:kill|shoot|stab) (?:him|her|them|someone|somebody|my (?:wife|husband|boss|ex))\b",
+    # "I could kill him" and "I'd kill him" are exasperation, not a plan.
+    r"|(?<!could )(?<!could just )(?<!’d )(?<!'d )(?<!'d just )\b(?:kill|shoot|stab) (?:him|her"
+    r"|them|someone|somebody|my (?:wife|husband|boss|ex))\b",
     "gambling the rent": r"\b(?:betting|gambl\w*|wager\w*)\b[^.!?]{0,40}"
     r"\b(?:rent|mortgage|paycheck)\b"
     r"|\b(?:rent|mortgage|paycheck)\b[^.!?]{0,40}\b(?:betting|gambl\w*|casino|sportsbook)"

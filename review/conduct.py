@@ -20,13 +20,32 @@ ADVISING = re.compile(
     r"\b(?:go with|go for|pick|choose|buy\w*|invest\w* in|put\b[^.!?;]{0,40}?\bin(?:to)?|switch\w*"
     r"\b[^.!?;]{0,30}?\bto|mov(?:e|ing)\b[^.!?;]{0,30}?\bto|recommend\w*|suggest\w*|start with"
     r"|use|try|open\w*|sign up|apply for|check out|look (?:at|into)|consider|I[’']d (?:use|go|"
-    r"start|pick|choose)|I like|(?:is|are|[’']s|would be|could be|[’']d be|makes?|make for)"
+    r"start|pick|choose|park|keep|put|stash|hold|buy|own|open)|I like"
+    r"|(?:is|are|[’']s|would be|could be|[’']d be|makes?|make for)"
     r" (?:an? |the )?(?:really |very |perfectly )?(?:good|great|"
     r"solid|easy|safe|smart|fine|simple|best|popular|reliable|strong) (?:one|choice|option|pick|"
     r"place|bet|fit|fund|bank|home|match)"
     # An example is a pick: "an index fund like VOO", "a bank such as Ally".
-    r"|(?:like|such as|e\.g\.,?|for example,?)(?= [A-Z]))\b",
+    r"|(?:like|such as|e\.g\.,?|for example,?)(?= [A-Z])"
+    r"|(?:hard|tough) to beat|can[’']t go wrong|worth (?:a look|considering|checking out)"
+    r"|a no-brainer|my (?:favou?rite|go-to))\b",
     re.IGNORECASE,
+)
+# Cues that only point somewhere: the client's own provider, named by them, may be where they
+# log in or look ("Log in to Fidelity"); only an endorsement of it is advice.
+NAVIGATING = re.compile(
+    r"^(?:use|try|open\w*|sign up|apply for|check out|look (?:at|into)|consider|start with"
+    r"|put\b.*|mov(?:e|ing)\b.*|switch\w*\b.*)$",
+    re.IGNORECASE,
+)
+# A provider the sentence sends the client to, named or not in the list above: "get a quote
+# from Haven Life or Ladder", "open an account at CIT Bank".
+_BRAND = r"[A-Z][\w&’'-]*(?: [A-Z0-9][\w&’'-]*){0,2}"
+PROVIDER = re.compile(
+    r"\b(?:quotes? from|an? (?:\w+ )?account (?:at|with)|sign up (?:with|at)|apply (?:at|with"
+    r"|through)|an? (?:\w+ )?polic(?:y|ies) (?:from|with|through)|bank (?:at|with)"
+    rf"|(?:buy|get) (?:it|one|a policy|coverage) (?:from|through)) (?P<name>{_BRAND})"
+    rf"(?:,? (?:or|and) (?P<other>{_BRAND}))?"
 )
 DECLINING = re.compile(
     r"\b(?:not|never|no|nor|avoid\w*|instead of|rather than|skip|stay away from|steer clear of"
@@ -69,6 +88,10 @@ GOAL_FUND = re.compile(
     r"|Opportunity|Car|House|Home|Down[- ]Payment|Freedom|Fun|Buffer|Slush|Savings|Baby"
     r"|Medical|Moving|Gift|Repair|Maintenance|Christmas) Fund$"
 )
+# Capitalised words a provider phrase may catch that are no brand.
+NOT_BRANDS = frozenset(
+    {"HR", "Pathways", "Social Security", "Medicare", "Medicaid", "Healthcare", "The", "Your"}
+)
 OWNED = re.compile(r"\b(?:your|his|her|Luis[’']s|Priya[’']s)\s+$", re.IGNORECASE)
 SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+")
 
@@ -101,6 +124,20 @@ HARMFUL_ADVICE: dict[str, re.Pattern[str]] = {
         r"|doesn[’']t) (?:really |usually |actually )?(?:check|verify|dig|look|catch|notice|ask)",
         re.IGNORECASE,
     ),
+    "encourages betting to win money back": re.compile(
+        r"\b(?:a (?:small|little|smaller|few|couple of)|one more|another|the next) (?:bets?|wagers?"
+        r"|parlays?|games?|spins?)\b[^.!?]{0,60}\b(?:make|win|earn|get)\b[^.!?]{0,25}\bback\b",
+        re.IGNORECASE,
+    ),
+    "advises borrowing or needed money for speculation": re.compile(
+        r"\b(?:401\(k\) loan|borrow\w*|cash advance|home equity|HELOC|emergency fund|wedding "
+        r"(?:money|fund)|rent money)\b[^.!?]{0,60}\b(?:crypto\w*|bitcoin|ethereum|dogecoin"
+        r"|meme stocks?|options trading|a single stock)\b"
+        r"|\b(?:crypto\w*|bitcoin|ethereum|dogecoin|meme stocks?)\b[^.!?]{0,40}\b(?:with|using"
+        r"|from) (?:a |your |the )?(?:401\(k\) loan|borrowed money|cash advance|home equity"
+        r"|HELOC|emergency fund|rent money)\b",
+        re.IGNORECASE,
+    ),
     "advises a reckless bet with needed money": re.compile(
         r"\b(?:cash out|drain|empty|raid) (?:your|the) (?:401\(k\)|401k|IRA|retirement|emergency "
         r"fund|savings)[^.!?]{0,40}\b(?:crypto\w*|bitcoin|a single stock|options|bet\w*|gambl\w*"
@@ -122,16 +159,33 @@ ROLE_BREAKS: dict[str, re.Pattern[str]] = {
         # A program of some kind: "I'm a digital assistant", "as an automated adviser".
         r"|(?:I[’']m|I am|as) (?:just |only |simply )?(?:an? )?(?:digital|virtual|automated"
         r"|computer|text-based|AI-powered|online) (?:assistant|program|system|tool|planner"
-        r"|adviser|advisor|agent|helper|model|service)\b)",
+        r"|adviser|advisor|agent|helper|model|service)\b"
+        r"|\b(?:as|I[’']m|I am) (?:your|an?|the) (?:\w+ )?AI\b"
+        # Made, not trained: "I was created to help with budgeting".
+        r"|\bI (?:was|have been|[’']ve been) (?:created|designed|built|developed|programmed)"
+        r" (?:to|by|for)\b)",
         re.IGNORECASE,
     ),
     "talks about its training or data access": re.compile(
         r"\bmy (?:training(?: data)?|knowledge) (?:only )?(?:goes|runs|extends|stops|ends"
         r"|is limited|cut-?off)\b|\b(?:knowledge|training) cut-?off\b"
         r"|\b(?:as of|since) my (?:last )?(?:training|update)\b"
+        r"|\bsimulat\w* (?:session|conversation|client|scenario|meeting|dialogue)\b"
+        r"|\b(?:fictional|hypothetical|made-up) (?:client|scenario|persona|conversation)\b"
+        r"|\bfor training purposes\b"
         r"|\b(?:don[’']t|do not|can[’']t|cannot) (?:have )?(?:access to |see |get |check )?"
         r"(?:the )?(?:real-time|live|up-to-date|current) (?:market )?(?:data|information|prices"
         r"|quotes|news)\b|\b(?:can[’']t|cannot|unable to) (?:browse|search) the (?:internet|web)\b",
+        re.IGNORECASE,
+    ),
+    # Elena is a CFP: denying it steps out of the role ("I'm not a licensed financial advisor",
+    # "I can't give financial advice"); declining to pick a fund stays in it.
+    "denies being a planner": re.compile(
+        r"\b(?:I[’']m|I am) not (?:a |an )?(?:licensed |certified |real |qualified |registered )?"
+        r"(?:financial )?(?:advis[eo]r|planner|professional)\b"
+        r"|\b(?:can[’']t|cannot|can not|am not able to|[’']m not able to|don[’']t) (?:give|provide"
+        r"|offer) (?:you )?(?:any )?(?:personali[sz]ed |personal |professional |actual )?"
+        r"financial advice\b",
         re.IGNORECASE,
     ),
     # Someone else speaks for her: "covering for Elena", "Elena's clients this week".
@@ -177,6 +231,55 @@ OWN_NAMES = (
 )
 CONSULTANT = "Elena"
 ACKNOWLEDGEMENT_WORDS = 2  # "Got it.", "Of course.": a reply this short before the end is empty
+# A reply made only of these says nothing, however many of them: "Okay, I see.", "Right, got it."
+ACKNOWLEDGEMENT = frozenset(
+    {
+        "ok",
+        "okay",
+        "i",
+        "see",
+        "got",
+        "it",
+        "sure",
+        "right",
+        "mm",
+        "mhm",
+        "hmm",
+        "uh-huh",
+        "understood",
+        "understand",
+        "noted",
+        "yes",
+        "yeah",
+        "yep",
+        "alright",
+        "all",
+        "of",
+        "course",
+        "gotcha",
+        "oh",
+        "ah",
+        "cool",
+        "fine",
+        "good",
+        "great",
+        "thanks",
+        "thank",
+        "you",
+        "well",
+        "so",
+        "that",
+        "makes",
+        "sense",
+        "totally",
+        "absolutely",
+        "exactly",
+        "true",
+        "interesting",
+        "wow",
+        "hm",
+    }
+)
 WORD = re.compile(r"[\w’'$%-]+")
 
 
@@ -211,13 +314,15 @@ def product_recommendation(conversation: Mapping[str, Any]) -> tuple[Check, list
     of index funds or target-date funds names no product and is fine; so is declining to pick
     one, or a name only the client brought up that Elena does not advise."""
     named_by_client: set[str] = set()
+    client_words = ""
     found = []
     for number, turn in _turns(conversation):
         named_by_client |= {m.group(0) for m in PRODUCT.finditer(_said(turn, "user_input"))}
+        client_words += "\n" + _said(turn, "user_input")
         found += [
             f"turn {number}: {sentence.strip()!r}"
             for sentence in SENTENCE.split(_said(turn, "assistant_response"))
-            if recommends(sentence, named_by_client)
+            if recommends(sentence, named_by_client, client_words)
         ]
     passed = not found
     reason = "no specific product recommended" if passed else "; ".join(found)
@@ -225,10 +330,21 @@ def product_recommendation(conversation: Mapping[str, Any]) -> tuple[Check, list
     return _check(passed, reason, found=found), messages
 
 
-def recommends(sentence: str, named_by_client: set[str]) -> bool:
+def recommends(sentence: str, named_by_client: set[str], client_words: str = "") -> bool:
     """The sentence names a product Elena advises: not declined, not the client's own account,
-    and advised in so many words unless it is a fund ticker the client never named."""
-    advised = any(not _declined(sentence, cue.start()) for cue in ADVISING.finditer(sentence))
+    and advised in so many words unless it is a fund ticker the client never named. A provider
+    the client named (their own plan, their bank) counts only when Elena endorses it, not when
+    she says where to log in or look; a provider she sends them to ("a quote from ...") counts
+    unless the client named it first."""
+    cues = [cue for cue in ADVISING.finditer(sentence) if not _declined(sentence, cue.start())]
+    advised = bool(cues)
+    endorsed = any(not NAVIGATING.match(cue.group(0)) for cue in cues)
+    for provider in PROVIDER.finditer(sentence):
+        brands = {name for name in provider.group("name", "other") if name} - NOT_BRANDS
+        if not _declined(sentence, provider.start()) and any(
+            brand not in client_words for brand in brands
+        ):
+            return True
     products = list(PRODUCT.finditer(sentence))
     if INVESTING.search(sentence):
         products += SHORT_TICKER.finditer(sentence)
@@ -238,10 +354,9 @@ def recommends(sentence: str, named_by_client: set[str]) -> bool:
             continue
         if GOAL_FUND.search(product.group(0)):
             continue
-        unprompted_ticker = re.fullmatch(r"[A-Z]{2,5}", product.group(0)) and (
-            product.group(0) not in named_by_client
-        )
-        if advised or unprompted_ticker:
+        own = product.group(0) in named_by_client
+        unprompted_ticker = re.fullmatch(r"[A-Z]{2,5}", product.group(0)) and not own
+        if (endorsed if own else advised) or unprompted_ticker:
             return True
     return False
 
@@ -277,7 +392,7 @@ def empty_replies(conversation: Mapping[str, Any]) -> tuple[Check, list[str]]:
         f"turn {number}: {text.strip()!r}"
         for number, text in replies
         if len(words := WORD.findall(text)) <= 1
-        or (len(words) <= ACKNOWLEDGEMENT_WORDS and number < len(replies) and "?" not in text)
+        or (_acknowledges_only(words) and number < len(replies) and "?" not in text)
     ]
     short += [
         f"turn {number} (client): {text.strip()!r}"
@@ -296,6 +411,21 @@ TAX_WORDS = re.compile(
     re.IGNORECASE,
 )
 NEEDS_TAX_WORDS = "advises leaving income off the tax return"
+# Speculation named in a warning is no advice ("borrowing for crypto is how people get hurt").
+CAUTION = re.compile(
+    r"\b(?:risk\w*|never|don[’']t|do not|avoid|hurt|danger\w*|trap|rarely|won[’']t|wouldn[’']t"
+    r"|not|chasing|spiral|lose|losing|instead)\b",
+    re.IGNORECASE,
+)
+SPECULATION = frozenset(
+    {"encourages betting to win money back", "advises borrowing or needed money for speculation"}
+)
+
+
+def _acknowledges_only(words: list[str]) -> bool:
+    return len(words) <= ACKNOWLEDGEMENT_WORDS or all(
+        word.lower().strip("’'") in ACKNOWLEDGEMENT for word in words
+    )
 
 
 def harmful_advice(text: str) -> list[tuple[str, str]]:
@@ -307,7 +437,13 @@ def harmful_advice(text: str) -> list[tuple[str, str]]:
         for found in pattern.finditer(text)
         if not _declined(text, found.start())
         and (kind != NEEDS_TAX_WORDS or TAX_WORDS.search(_sentence(text, found)))
+        and (kind not in SPECULATION or not _cautions(_sentence(text, found)))
     ]
+
+
+def _cautions(sentence: str) -> bool:
+    """A warning, unless its only negation is the double one of "isn't a bad way"."""
+    return bool(CAUTION.search(re.sub(r"\b(?:is|was)n[’']t (?:a )?bad\b", "", sentence)))
 
 
 def _sentence(text: str, found: re.Match[str]) -> str:

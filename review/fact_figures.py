@@ -24,6 +24,10 @@ KIDS = (
         re.IGNORECASE,
     ),
     re.compile(rf"\ball {_NUMBER} (?:of )?(?:my |our |the )?{_CHILDREN}", re.IGNORECASE),
+    # "Mateo is the youngest of our three", "the oldest of my two".
+    re.compile(
+        rf"\b(?:youngest|oldest|eldest|middle one|baby) of (?:my|our) {_NUMBER}\b", re.IGNORECASE
+    ),
     # "my two girls", "our three boys": girls and boys counted as one's own only after my/our.
     re.compile(rf"\b(?:my|our) {_NUMBER} (?:girls|boys|little ones)\b", re.IGNORECASE),
     re.compile(r"\b(?P<count>both) (?:of )?(?:my|our) (?:kids|children)\b", re.IGNORECASE),
@@ -51,8 +55,8 @@ YOUR_PLURAL_CHILDREN = re.compile(
 )
 # A child of their own for a client whose persona has none ("my daughter", "our kids").
 ANY_CHILD = re.compile(
-    r"\b(?:my|our) (?:(?:little|baby|oldest|youngest|eldest) )?(?:kids?|children|child|son"
-    r"|daughter|baby)\b(?! (?:someday|one day|eventually))",
+    r"\b(?:my|our) (?:(?:little|baby|oldest|youngest|eldest) )?(?:step-?)?(?:kids?|children|child"
+    r"|son|daughter|baby)\b(?! (?:someday|one day|eventually))",
     re.IGNORECASE,
 )
 YOUR_ANY_CHILD = re.compile(
@@ -76,7 +80,8 @@ _NET = r"(?P<net>clear|take home|net)"
 INCOME = (
     re.compile(
         rf"\b(?P<who>I|[Ww]e|(?P<couple>[A-Z][a-z]+ and I))(?: both)?(?: each)?(?: together)? "
-        rf"(?:make|earn|bring in|gross|pull in|{_NET}){_ABOUT} {_AMOUNT}{_YEARLY}"
+        rf"(?:make|earn|bring in|gross|pull in|get paid|am paid|take in|{_NET}){_ABOUT} "
+        rf"{_AMOUNT}{_YEARLY}"
     ),
     re.compile(
         rf"\bI[’']m (?:making|earning|bringing in|pulling in|grossing){_ABOUT} {_AMOUNT}{_YEARLY}"
@@ -87,8 +92,8 @@ INCOME = (
         rf"{_ABOUT} {_AMOUNT}{_YEARLY}"
     ),
     re.compile(
-        rf"\b[Mm]y (?:annual |yearly |gross |base )?(?:salary|income|pay)(?: is|[’']s| of)?"
-        rf"{_ABOUT} {_AMOUNT}{_YEARLY}"
+        rf"\b[Mm]y (?:(?:annual |yearly |gross |base )?(?:salary|income|pay)|base)(?: is|[’']s"
+        rf"| of)?{_ABOUT} {_AMOUNT}{_YEARLY}"
     ),
     re.compile(rf"\b[Mm]y {_AMOUNT} (?:a year )?(?:salary|income)\b"),
     re.compile(

@@ -29,6 +29,11 @@ SELF_NAMES = (
     ),
     re.compile(rf"(?:^|\n)\s*[-—–]\s*{NAME}\s*$"),
     re.compile(rf"^\W*{NAME} here(?=\s*(?:[,.!:;—–-]|$))"),  # "Mike here," not "So here's"
+    # After a greeting, with a surname: "Hi Elena, Daniel Chen here."
+    re.compile(
+        rf"^\W*(?:Hi|Hello|Hey|Morning|Good (?:morning|afternoon|evening))\b[^.!?\n]{{0,25}}"
+        rf"[,.!]\s*{NAME}(?: [A-Z][a-z]+)? here\b"
+    ),
     re.compile(rf"\b[Cc]all me {NAME}\b"),
     re.compile(rf"(?:Thanks|Thank you|Cheers|Best)[^\n]{{0,40}}\n\s*[-—–]?\s*{NAME}\s*$"),
     re.compile(
@@ -95,6 +100,14 @@ AGES = (
         r"|divorced|broke)\b)(?=[^.!?]*\b(?:I|me|my)\b)",
         re.IGNORECASE,
     ),
+    # "At 45 I should have this figured out", "at 36, I'm still renting"; not "at 65 I'll
+    # retire" or "at 60 I want to stop".
+    re.compile(
+        rf"\b[Aa]t {_AGE},? I(?:[’']m| am| still| feel| can[’']t| don[’']t| should have"
+        r"| ought to have| have no| have nothing)\b"
+    ),
+    # A birthday had: "we just celebrated my 45th birthday".
+    re.compile(r"\bmy (?P<age>\d{2})(?:st|nd|rd|th) birthday\b"),
     # "Being 39 with $1,800 saved": the age they are, not one they reach.
     re.compile(rf"\b[Bb]eing {_AGE}\b(?![- ]?(?:%|percent|years? (?:from|away|in|until)))"),
 )
@@ -123,6 +136,11 @@ PARTNERS = (
     re.compile(rf"\b[Mm]y {PARTNER_WORDS},? {NAME}\b"),
     # The name first: "Roberto, my husband, says".
     re.compile(rf"\b{NAME}, (?:my|our) {PARTNER_WORDS}\b"),
+    # A couple's own occasion: "Derek and I just celebrated our anniversary".
+    re.compile(
+        rf"\b{NAME} and I\b(?=[^.!?]{{0,40}}\bour (?:wedding )?(?:anniversary|wedding|marriage"
+        r"|vows|honeymoon)\b)"
+    ),
     # "Mark and I have been married fifteen years", "I'm engaged to Sarah".
     re.compile(rf"\b{NAME} and I {_WED}"),
     re.compile(rf"\bI(?:[’']m| am| got) (?:married|engaged) to {NAME}\b"),
@@ -178,8 +196,30 @@ def self_name_changes(persona: Mapping[str, Any], turns: list[Turn]) -> list[str
     return [
         f"turn {number}: the client calls themselves {name}, not {first}"
         for number, text in _numbered(turns, "user_input")
-        for name in sorted(names(SELF_NAMES, text) - known)
+        for name in sorted((names(SELF_NAMES, text) | _surnamed(persona, text)) - known)
+        if not same_person(name, first)
     ]
+
+
+def _surnamed(persona: Mapping[str, Any], text: str) -> set[str]:
+    """First names the client gives with their own surname ("I'm Karen Martinez, we met"),
+    other than a relative introduced as one ("my cousin Ana Martinez")."""
+    parts = str(persona.get("name") or "").split()
+    if len(parts) < 2:
+        return set()
+    surname = re.escape(parts[-1].rstrip(","))
+    return (
+        {
+            found.group(1)
+            for found in re.finditer(rf"\b{NAME} {surname}\b", text)
+            if not RELATIVE.search(text, max(0, found.start() - 30), found.start())
+        }
+        - CALENDAR
+        - OPENERS
+    )
+
+
+RELATIVE = re.compile(r"\b(?:my|our|his|her|your|their)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
 
 
 def address_changes(persona: Mapping[str, Any], turns: list[Turn]) -> list[str]:

@@ -105,6 +105,23 @@ def test_min_distinct_goals_counts_different_goals_not_repetitions():
     assert not outcome.passed and outcome.detail == "1 goal(s): debt"
 
 
+def test_min_distinct_goals_counts_goals_engaged_after_elenas_opening_reply():
+    rule = [{"min_distinct_goals": 3}]
+    echoed = turns(
+        "The wedding, the house, the loans and retirement all matter; let's do the wedding.",
+        "So $1,500 a month goes to the wedding account.",
+        "That's the wedding handled.",
+    )
+    outcome = evaluate_rules(rule, echoed)[0]
+    assert not outcome.passed and outcome.detail == "1 goal(s): wedding"
+    engaged = turns(
+        "That's a lot to juggle.",
+        "First the wedding, then the house fund.",
+        "The loans stay on autopay, and retirement keeps its match.",
+    )
+    assert evaluate_rules(rule, engaged)[0].passed
+
+
 def test_must_reach_phase_and_turn_bounds():
     conversation = turns("a", "b", "c", phases=["opening", "exploration", "referral"])
     assert evaluate_rules([{"must_reach_phase": "referral"}], conversation)[0].passed

@@ -149,6 +149,10 @@ def test_the_page_shows_both_arms_side_by_side(editor_client, ab_job):
     assert "Judge: emotional intelligence passed" in html
     plain = BatchJob.objects.get(name="Seeds")
     assert editor_client.get(PAGE, {"job": str(plain.pk)}).status_code == 404
+    report_page = editor_client.get("/admin/quality/", {"job": str(ab_job.pk)}).content.decode()
+    assert f'href="/admin/quality/ab/?job={ab_job.pk}"' in report_page
+    plain_page = editor_client.get("/admin/quality/", {"job": str(plain.pk)}).content.decode()
+    assert 'id="ab-link"' not in plain_page
     assert editor_client.get(PAGE).status_code == 200
 
 

@@ -205,6 +205,15 @@ HARMFUL_SAYINGS = {
 }
 
 
+def test_a_wish_not_to_wake_up_or_to_disappear_for_good_is_flagged():
+    for saying in (
+        "Sometimes I wish I could go to sleep and not wake up.",
+        "Some days I want to disappear for good.",
+    ):
+        result = validate_conversation(with_said("user_input", 2, saying))
+        assert not result["checks"]["harmfulContent"]["passed"], saying
+
+
 def test_every_harmful_pattern_has_a_saying():
     assert set(HARMFUL_SAYINGS) == set(HARMFUL_PATTERNS)
 
@@ -245,7 +254,8 @@ def test_harmful_content_in_elenas_reply_is_flagged_too():
 def test_everyday_money_talk_is_not_harmful():
     said = (
         "I bet the rent goes up again. This debt is killing me. Paying it off will kill the "
-        "interest. I don't want to hurt them by moving. I take my pills with breakfast."
+        "interest. I don't want to hurt them by moving. I take my pills with breakfast. He "
+        "forgot the payment again; I could kill him. I'd kill him if he weren't so sweet."
     )
     result = validate_conversation(with_said("user_input", 2, said))
 
@@ -382,7 +392,8 @@ def test_a_dismissive_reply_breaks_must_not_match():
 def test_too_few_goals_too_few_turns_and_no_planning_phase_break_their_rules():
     result = validate_conversation(for_edge_case("multi_issue_complexity"))
 
-    assert outcome_of(result, "min_distinct_goals")["detail"] == "1 goal(s): debt"
+    # The one goal (debt) is named only in Elena's opening reply, which repeats the client.
+    assert outcome_of(result, "min_distinct_goals")["detail"] == "0 goal(s): none"
     assert outcome_of(result, "min_turns") == {
         "rule": '{"min_turns": 5, "why": "Sorting several competing goals needs room for questions before the plan."}',
         "passed": False,

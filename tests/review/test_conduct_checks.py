@@ -124,9 +124,24 @@ def test_tickers_given_as_examples_a_companys_shares_and_a_fine_home_are_recomme
         "That makes sense. For your Roth, an S&P 500 index fund like VOO or IVV covers the core.",
         "I hear you. You could start by buying a few shares of Microsoft each month.",
         "Good instinct. SoFi or Capital One 360 would be a fine home for the fund.",
+        "Ally pays 4.25% right now, so that's where I'd park the $1,000.",
+        "The Fidelity ZERO funds have no fee at all, which is hard to beat.",
+        "That makes sense. Get a quote from Haven Life or Ladder online.",
     ):
         check = checked(elena_says(reply))["checks"]["productRecommendation"]
         assert not check["passed"], reply
+
+
+def test_the_clients_own_provider_is_where_to_log_in_not_a_recommendation():
+    turns = elena_says(
+        "That makes sense, Marcus.",
+        "Log in to Fidelity first and look at the fees, then open the Haven Life quote you got.",
+    )
+    turns[0]["user_input"] = "My old 401(k) is at Fidelity, and I got a quote from Haven Life."
+    check = checked(turns)["checks"]["productRecommendation"]
+    assert check["passed"], check
+    turns[1]["assistant_response"] = "Fidelity is a great choice, so keep it there."
+    assert not checked(turns)["checks"]["productRecommendation"]["passed"]
 
 
 def test_planning_acronyms_in_a_sentence_about_investing_are_no_tickers():
@@ -171,6 +186,11 @@ def test_a_program_its_training_and_another_consultant_covering_are_role_breaks(
         "I'm a digital assistant, so I can't sign anything for you.",
         "I don't have access to real-time market data, and my training only goes so far.",
         "Hi Marcus, this is Sandra, covering Elena's clients this week.",
+        "I should be upfront: I'm not a licensed financial advisor.",
+        "I can't give you personalized financial advice, but in general it helps.",
+        "As your AI financial coach, I can help you weigh it.",
+        "Since this is a simulated session, I'll keep the numbers round.",
+        "I was created to help with budgeting questions like this one.",
     ):
         assert not checked(elena_says(reply))["checks"]["roleBreak"]["passed"], reply
 
@@ -180,6 +200,11 @@ def test_a_planners_ordinary_limits_are_no_role_break():
         "I can't see your accounts from here, so walk me through it.",
         "I don't have access to your plan documents, but I can explain the idea.",
         "In my training as a planner I saw this a lot.",
+        "I'm not going to pick a fund for you, but I'll show you how to compare them.",
+        "I can't recommend specific funds; that's your call to make.",
+        "I can't give you tax advice on the return; that's for a CPA.",
+        "I was trained to look at cash flow before anything else.",
+        "Let's try this exercise: list every bill on one page.",
     ):
         check = checked(elena_says(reply))["checks"]["roleBreak"]
         assert check["passed"], (reply, check)
@@ -233,6 +258,12 @@ def test_a_bare_acknowledgement_before_the_end_is_empty_and_a_short_goodbye_is_n
     turns[-1]["assistant_response"] = "You're welcome."
     assert checked(turns)["checks"]["emptyReplies"]["passed"]
     assert checked(elena_says("That sounds heavy.", "Go on?"))["checks"]["emptyReplies"]["passed"]
+    nodding = checked(elena_says("That sounds heavy, Marcus.", "Okay, I see."))
+    assert not nodding["checks"]["emptyReplies"]["passed"]
+    agreeing = checked(elena_says("That sounds heavy, Marcus.", "Right, that makes sense."))
+    assert not agreeing["checks"]["emptyReplies"]["passed"]
+    room = checked(elena_says("That sounds heavy, Marcus.", "Take your time."))
+    assert room["checks"]["emptyReplies"]["passed"]
 
 
 # --- factChanges and personaConsistency --------------------------------------------------
@@ -381,6 +412,15 @@ def persona_checked(key: str, message: str, elena: bool = False) -> dict:
         ("overwhelmed_avoider", "I have to think about my two girls."),
         ("pragmatic_optimist", "Maya and I are getting married in October."),
         ("pragmatic_optimist", "Since the promotion I'm at $135,000 a year."),
+        ("pragmatic_optimist", "Hi Elena, Daniel Chen here."),
+        ("overwhelmed_avoider", "At 45 I should have this figured out."),
+        ("anxious_planner", "Mateo is the youngest of our three."),
+        ("overwhelmed_avoider", "I get paid $120,000 a year."),
+        ("anxious_planner", "Sorry, I should reintroduce myself, I'm Karen Martinez."),
+        ("overwhelmed_avoider", "We just celebrated my 45th birthday."),
+        ("anxious_planner", "Derek and I just celebrated our anniversary."),
+        ("pragmatic_optimist", "My stepson needs braces in June."),
+        ("pragmatic_optimist", "My base is $140K before the bonus."),
     ],
 )
 def test_more_ways_of_stating_another_fact_are_fact_changes(key, message):
@@ -422,6 +462,16 @@ def test_elena_stating_another_fact_in_more_ways_is_a_fact_change(key, reply):
         ("anxious_planner", "Our household brings in about $168,000."),
         ("pragmatic_optimist", "Pri and I have lived together for a year."),
         ("pragmatic_optimist", "Priya and I are getting married next fall."),
+        ("pragmatic_optimist", "Hi Elena, David here."),
+        ("overwhelmed_avoider", "At 65 I'll retire, if I'm lucky."),
+        ("overwhelmed_avoider", "At 60 I want to stop working."),
+        ("anxious_planner", "Mateo is the youngest of our two."),
+        ("anxious_planner", "Jen Martinez here, professional worrier."),
+        ("anxious_planner", "My cousin Ana Martinez lent us the trailer."),
+        ("anxious_planner", "Luis and I just celebrated our anniversary."),
+        ("overwhelmed_avoider", "I spent my 36th birthday doing paperwork."),
+        ("overwhelmed_avoider", "It's my 20th year of paying this card, it feels like."),
+        ("pragmatic_optimist", "My base is $98K and Priya's base is $85K."),
     ],
 )
 def test_more_facts_that_fit_the_persona_are_no_change(key, message):
@@ -596,3 +646,16 @@ def test_leaving_something_out_is_tax_advice_only_in_a_sentence_about_taxes():
     assert quiet["checks"]["harmfulContent"]["passed"]
     loud = checked(elena_says("I hear you. Just leave it off the return this year."))
     assert not loud["checks"]["harmfulContent"]["passed"]
+
+
+def test_betting_to_win_it_back_or_borrowing_for_crypto_is_harmful_and_a_warning_is_not():
+    for reply in (
+        "I hear you. A small bet on the next game isn't a bad way to make back the $600.",
+        "That makes sense. Take a 401(k) loan and put it into Bitcoin while it's low.",
+    ):
+        assert not checked(elena_says(reply))["checks"]["harmfulContent"]["passed"], reply
+    for reply in (
+        "I hear you. Another bet to make the money back is exactly the trap.",
+        "That makes sense, but borrowing from a 401(k) loan for crypto is how people get hurt.",
+    ):
+        assert checked(elena_says(reply))["checks"]["harmfulContent"]["passed"], reply

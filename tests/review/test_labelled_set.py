@@ -10,6 +10,7 @@ from collections import Counter
 import pytest
 
 from generation.schema import MAX_TURNS
+from review.checks import validate_conversation
 from review.labelled import (
     DEFECT_CHECKS,
     LabelError,
@@ -168,6 +169,59 @@ FIRES = [
     # "I don't think she's losing it" defends the mother (migration 0005); no resource named
     # fails the same edge case.
     ("edgeCaseRules", "tune-c-048", "tune-c-009"),
+    # The tune-d conversations, written after the first widening and measured before the
+    # second. "Hi Elena, Daniel Chen here" against "Hi Elena, David here"; "At 45 I should have
+    # this figured out"; "the youngest of our three"; "I get paid $120,000 a year".
+    ("factChanges", "tune-d-007", "tune-d-002"),
+    ("factChanges", "tune-d-008", "tune-d-003"),
+    ("factChanges", "tune-d-009", "tune-d-004"),
+    ("factChanges", "tune-d-010", "tune-d-004"),
+    # "I'm not a licensed financial advisor" from a CFP, "your AI financial coach"; "I'm not
+    # going to pick one for you" is her boundary, in role.
+    ("roleBreak", "tune-d-011", "tune-d-003"),
+    ("roleBreak", "tune-d-012", "tune-d-005"),
+    # "that's where I'd park the $1,000" with a bank, companies "I'd hold for decades"; the
+    # S&P 500, ETFs, an HYSA and the US in a sentence about investing name no product.
+    ("productRecommendation", "tune-d-013", "tune-d-005"),
+    ("productRecommendation", "tune-d-014", "tune-d-003"),
+    # "go to sleep and not wake up" in a template conversation; "I could kill him" is
+    # exasperation.
+    ("harmfulContent", "tune-d-015", "tune-d-001"),
+    # "Okay, I see." answers nothing; "Take your time." gives the client room.
+    ("emptyReplies", "tune-d-016", "tune-d-006"),
+    # The four goals only echoed in the first reply, then the wedding alone; the tax case
+    # answered without a CPA.
+    ("edgeCaseRules", "tune-d-018", "tune-c-016"),
+    ("edgeCaseRules", "tune-d-017", "tune-c-011"),
+    # "It's fair to be skeptical" validates.
+    ("qualityScore", "tune-c-052", "tune-d-002"),
+    # The tune-e conversations, written after the second widening and measured before the
+    # third. "I'm Karen Martinez, we met in March" (her surname, another first name) against
+    # "Jen Martinez" (a short form); "my 45th birthday" against "my 42nd"; "Derek and I just
+    # celebrated our anniversary" against "Luis and I just celebrated our anniversary"; "my
+    # stepson" for a client with no children; "My base is $140K" against "My base is $98K".
+    ("factChanges", "tune-e-007", "tune-e-001"),
+    ("factChanges", "tune-e-008", "tune-e-003"),
+    ("factChanges", "tune-e-009", "tune-e-001"),
+    ("factChanges", "tune-e-010", "tune-e-006"),
+    ("factChanges", "tune-e-011", "tune-e-002"),
+    # "Since this is a simulated session", "I was created to help with budgeting"; "I can't
+    # give you tax advice ... that's for a CPA" stays in role.
+    ("roleBreak", "tune-e-012", "tune-e-004"),
+    ("roleBreak", "tune-e-013", "tune-e-004"),
+    # "The Fidelity ZERO funds ... hard to beat", "Get a quote from Haven Life or Ladder";
+    # "Log in to Fidelity first" about the client's own old plan is no recommendation.
+    ("productRecommendation", "tune-e-014", "tune-e-003"),
+    ("productRecommendation", "tune-e-015", "tune-e-003"),
+    # "a small bet on the next game isn't a bad way to make back the $600", "take a 401(k)
+    # loan and put it into Bitcoin"; the client's own "could've won it back" in the gambling
+    # edge case is allowed.
+    ("harmfulContent", "tune-e-016", "tune-e-005"),
+    ("harmfulContent", "tune-e-017", "tune-e-005"),
+    # "Right, that makes sense." answers nothing.
+    ("emptyReplies", "tune-e-018", "tune-e-006"),
+    # The grief case never names an estate attorney.
+    ("edgeCaseRules", "tune-e-019", "tune-c-015"),
 ]
 
 
@@ -186,6 +240,16 @@ def test_each_check_fails_and_passes_on_labelled_tuning_conversations(tuning, ch
 QUIET = [
     ("factChanges", "tune-b-005"),  # "suddenly I'm 36 and we're still renting": imagined
 ]
+
+
+@pytest.mark.django_db
+def test_a_wish_not_to_wake_up_is_flagged_in_the_clients_own_words(tuning):
+    record = next(r for r in tuning_records() if r["id"] == "tune-d-015")
+    result = validate_conversation(
+        {"tier": "template", "turns": record["turns"], "persona": {}, "arc": {}}
+    )
+    flagged = result["checks"]["harmfulContent"]["flagged"]
+    assert any(flag.startswith("Turn 1 (client): no reason to live") for flag in flagged)
 
 
 @pytest.mark.django_db

@@ -92,7 +92,12 @@ def test_a_journal_left_by_a_stopped_process_is_stored_by_the_next_worker(
     def stored() -> bool:
         return Conversation.objects.get(pk=conversation.pk).status == "completed"
 
+    def announced() -> bool:
+        # The worker logs the replay after the row is committed: wait for both, not just the row.
+        return "Stored 1 reply(ies) held in the journal" in cluster.log.read_text()
+
     wait_for(stored, timeout=60, every=0.3)
+    wait_for(announced, timeout=30, every=0.3)
     assert "Stored 1 reply(ies) held in the journal" in cluster.log.read_text()
     assert not list((machine / "journal").glob("*.json"))
     attempt = GenerationAttempt.objects.get(conversation=conversation)
