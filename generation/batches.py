@@ -129,14 +129,7 @@ def _requests(job: BatchJob, token: str) -> list[tuple[Conversation, dict[str, A
     candidates = (
         job.conversations.pending()
         .due(timezone.now())
-        .select_related(
-            "batch_job",
-            "persona",
-            "emotional_arc",
-            "training_topic",
-            "edge_case",
-            "chunk__document",
-        )[: settings.GENERATION_BATCH_MAX_REQUESTS]
+        .with_brief()[: settings.GENERATION_BATCH_MAX_REQUESTS]
     )
     chosen: list[tuple[Conversation, dict[str, Any]]] = []
     size = ENVELOPE_BYTES

@@ -60,6 +60,17 @@ class ConversationQuerySet(models.QuerySet):
     def pending(self) -> "ConversationQuerySet":
         return self.filter(status="pending")
 
+    def with_brief(self) -> "ConversationQuerySet":
+        """With the rows a conversation's request is built from, read in the same query."""
+        return self.select_related(
+            "batch_job",
+            "persona",
+            "emotional_arc",
+            "training_topic",
+            "edge_case",
+            "chunk__document",
+        )
+
     def generating(self) -> "ConversationQuerySet":
         return self.filter(status="generating")
 

@@ -186,20 +186,7 @@ def _call_thread() -> ThreadPoolExecutor:
 
 
 def _pending(conversation_id: str) -> Conversation | None:
-    return (
-        Conversation.objects.pending()
-        .select_related(
-            "batch_job",
-            "persona",
-            "emotional_arc",
-            "training_topic",
-            "edge_case",
-            "chunk__document",
-        )
-        .filter(pk=conversation_id)
-        .order_by()
-        .first()
-    )
+    return Conversation.objects.pending().with_brief().filter(pk=conversation_id).order_by().first()
 
 
 def request_for(conversation: Conversation) -> ConversationRequest:
