@@ -84,7 +84,7 @@ def loopback(offline, tmp_path):
         )
         server = batch_api(emulator, losses)
         offline.ANTHROPIC_BASE_URL = server.__enter__()
-        offline.ANTHROPIC_API_KEY = "sk-ant-loopback-test"
+        offline.ANTHROPIC_API_KEY = "test-key-not-a-secret"
         servers.append(server)
 
     yield serve
