@@ -19,6 +19,7 @@ CHECK_LABELS = {
     "roleBreak": "Role break",
     "emptyReplies": "Empty replies",
     "factChanges": "Client facts changed",
+    "judgeDefects": "Defects the judge quotes",
 }
 # The same checks said in full (the dataset card's table, the detail pages).
 CHECK_DESCRIPTIONS = {
@@ -33,6 +34,7 @@ CHECK_DESCRIPTIONS = {
     "roleBreak": "Elena stays in role (no AI disclaimers, other names or talk of prompts)",
     "emptyReplies": "No empty or one-word replies from Elena, no empty client messages",
     "factChanges": "The client's name, age, partner, children and income stay the same",
+    "judgeDefects": "No hard defect that the judge (a model) flags with a quote found in the text",
 }
 # The kinds of an edge case's rules (eidataset/rules.py), as the rules' editor offers them.
 RULE_KIND_LABELS = {

@@ -214,6 +214,9 @@ CLAUDE_JUDGE_MAX_TOKENS = env_int("CLAUDE_JUDGE_MAX_TOKENS", 4096, minimum=1024)
 JUDGE_ENABLED = env_bool("JUDGE_ENABLED", bool(ANTHROPIC_API_KEY))
 # Tries per conversation (an unreadable verdict is asked again once, then given up).
 JUDGE_MAX_ATTEMPTS = env_int("JUDGE_MAX_ATTEMPTS", 2, minimum=1)
+# A model's verdict that flags a hard defect with a quote found in the conversation fails it
+# (review/judge_defects.py); false: such flags are warnings only, as before.
+JUDGE_FAILS_ON_DEFECTS = env_bool("JUDGE_FAILS_ON_DEFECTS", True)
 # Expected verdict size, for estimates: 20 items of ~40 tokens, 14 defects of ~15, a summary.
 JUDGE_EXPECTED_OUTPUT_TOKENS = 1100
 

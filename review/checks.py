@@ -15,7 +15,9 @@ from eidataset.rules import evaluate_rules, rule_errors
 from generation.schema import MAX_TURNS, MIN_TURNS
 from review.conduct import empty_replies, harmful_advice, product_recommendation, role_break
 from review.facts import address_changes, fact_changes
-from review.judge_score import judge_warnings, with_judge
+from review.judge_defects import judge_defects
+from review.judge_score import with_judge
+from review.labelled import JUDGE_CHECK
 from review.scoring import arc_emotions, primary_emotion, quality_score
 
 Turn = Mapping[str, Any]
@@ -35,6 +37,7 @@ SEVERITY = {
     "roleBreak": ERROR,
     "emptyReplies": ERROR,
     "factChanges": ERROR,
+    JUDGE_CHECK: ERROR,
 }
 SPEAKERS = (("client", "user_input"), ("Elena", "assistant_response"))
 
@@ -295,20 +298,27 @@ CHECKS: dict[str, Callable[[Mapping[str, Any]], tuple[Check, list[str]]]] = {
 
 
 def validate_conversation(
-    conversation: Mapping[str, Any], threshold: float = QUALITY_THRESHOLD
+    conversation: Mapping[str, Any],
+    threshold: float = QUALITY_THRESHOLD,
+    judge_fails: bool = True,
 ) -> dict[str, Any]:
-    """The spec's ValidationResult for one conversation, as JSON-ready data; a model's
-    verdict under "judge" feeds the score and the warnings (review/judge_score.py)."""
+    """The spec's ValidationResult for one conversation, as JSON-ready data. A model's verdict
+    under "judge" (not a heuristic one) feeds the score (review/judge_score.py), and its
+    flags the warnings or, a hard defect it quotes from the text with `judge_fails`, the
+    errors through judgeDefects (review/judge_defects.py)."""
     judge = conversation.get("judge")
-    score = with_judge(quality_score(conversation), judge)
+    counted = None if not judge or judge.get("heuristic") else judge
+    score = with_judge(quality_score(conversation), counted)
     results = {name: check(conversation) for name, check in CHECKS.items()}
     results["qualityScore"] = quality_check(score, threshold)
     results["edgeCaseRules"] = edge_case_rules(conversation)
+    judged, judge_errors, judge_warnings = judge_defects(conversation, fails=judge_fails)
+    results[JUDGE_CHECK] = (judged, judge_errors)
     warnings = [
         m for name, (_, found) in results.items() if SEVERITY[name] == WARNING for m in found
     ]
     errors = [m for name, (_, found) in results.items() if SEVERITY[name] == ERROR for m in found]
-    warnings += judge_warnings(judge)
+    warnings += judge_warnings
     checks = {name: check for name, (check, _) in results.items()}
     return {
         "passed": not errors and all(check["passed"] for check in checks.values()),

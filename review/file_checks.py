@@ -5,19 +5,32 @@ The file is JSON Lines, one conversation per line (docs/formats.md):
  "chunk_text": ... | null, "turns": [...the turn schema...]}
 Each line becomes an unsaved Conversation on the seeded scaffolding its keys name, checked by
 the same path as a stored one (review.validation.verdict), so a file and the database can
-never disagree on the same conversation.
+never disagree on the same conversation. With `judge`, each is first sent to the judge
+through the same adapter as a stored one's verdict (generation/claude.py, the configured
+judge model; the offline emulator without a key, whose verdicts are heuristic and never
+count) and checked with its verdict; nothing is stored either way.
 """
 
 import json
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+
 from eidataset.models import EdgeCase, EmotionalArc, Persona, TrainingTopic
 from eidataset.models import Scaffolding as ScaffoldingRow
+from generation.calls import ClaudeError
+from generation.claude import judge_conversation
 from generation.models import Conversation, Tier
-from review.validation import verdict
+from generation.pricing import cost_of
+from review.judge_defects import failed_kinds
+from review.judge_prompt import request_for
+from review.labelled import JUDGE_CHECK
+from review.validation import checkable, verdict
 
 KEYS = ("id", "persona_key", "arc_key", "topic_key", "tier", "edge_case_key", "chunk_text", "turns")
 NULLABLE = frozenset({"edge_case_key", "chunk_text"})
@@ -76,11 +89,15 @@ def read_check_text(text: str) -> list[FileConversation]:
     return [_conversation(line, record, scaffolding) for line, record in records]
 
 
-def check_file(path: str | Path) -> Iterator[dict[str, Any]]:
-    """One result per conversation, in the file's order, in the interface's shape."""
+def check_file(path: str | Path, judge: bool = False) -> Iterator[dict[str, Any]]:
+    """One result per conversation, in the file's order, in the interface's shape; with
+    `judge`, each checked with the judge's verdict, and the result says what the judge was,
+    what it flagged and what its call cost ("judge"). A judge call refused for good (a bad
+    key, a spend limit) raises its ClaudeError after the results before it."""
     for item in read_check_file(path):
-        result = verdict(item.conversation)
-        yield {
+        judged = judge_item(item) if judge else None
+        result = verdict(item.conversation, judged["verdict"] if judged else None)
+        shaped = {
             "id": item.id,
             "passed": result["passed"],
             "quality_score": result["score"]["value"],
@@ -90,6 +107,57 @@ def check_file(path: str | Path) -> Iterator[dict[str, Any]]:
             "errors": result["errors"],
             "warnings": result["warnings"],
         }
+        if judged is not None:
+            shaped["judge"] = {
+                **judged["summary"],
+                "failing": failed_kinds(result["checks"][JUDGE_CHECK]),
+            }
+        yield shaped
+
+
+def judge_item(item: FileConversation) -> dict[str, Any]:
+    """{"verdict": the verdict as the checks read it (None if the judge gave none),
+    "summary": {"model", "heuristic", "flagged", "cost_usd", "error"}}: one call to the judge,
+    asked again after an unreadable answer up to JUDGE_MAX_ATTEMPTS, as a stored one's is."""
+    checked = checkable(item.conversation)
+    model = settings.CLAUDE_JUDGE_MODEL
+    cost = Decimal(0)
+    for attempt in range(1, settings.JUDGE_MAX_ATTEMPTS + 1):
+        request = request_for(checked, conversation_id=item.id, model=model, attempt=attempt)
+        try:
+            reply = judge_conversation(request)
+        except ClaudeError as error:
+            cost += cost_of(error.usage, model)
+            if error.permanent:
+                raise
+            if attempt == settings.JUDGE_MAX_ATTEMPTS:
+                return _judged(None, model, False, cost, str(error))
+            if error.retry_after:
+                time.sleep(min(error.retry_after, settings.GENERATION_MAX_BACKOFF_SECONDS))
+            continue
+        cost += cost_of(reply.usage, reply.model)
+        document = {
+            "checklist": reply.document["checklist"],
+            "defects": reply.document["defects"],
+            "model": reply.model,
+            "heuristic": reply.source == "offline_emulator",
+        }
+        return _judged(document, reply.model, document["heuristic"], cost, "")
+    raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+
+
+def _judged(
+    document: dict[str, Any] | None, model: str, heuristic: bool, cost: Decimal, error: str
+) -> dict[str, Any]:
+    defects = (document or {}).get("defects") or {}
+    summary = {
+        "model": model,
+        "heuristic": heuristic,
+        "flagged": [kind for kind, found in defects.items() if (found or {}).get("flagged")],
+        "cost_usd": float(cost),
+        "error": error,
+    }
+    return {"verdict": document, "summary": summary}
 
 
 def _records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:

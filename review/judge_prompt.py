@@ -4,8 +4,10 @@ The judge is a second Messages call per stored conversation (review/judging.py m
 through generation/claude.py). It answers in structured outputs: each of the spec's 20
 checklist items (review/checklist.py) passed or not, with a quoted span and a one-line
 reason, and each defect kind of the labelled set (review/labelled.py) flagged or not, with
-its evidence. The conversation is sent as the same mapping the deterministic checks read
-(review/validation.py `checkable`), ids left out, between <conversation> tags.
+the verbatim quote that shows it and its evidence (a hard defect's flag fails the
+conversation only when its quote is found in the turns: review/judge_defects.py). The
+conversation is sent as the same mapping the deterministic checks read (review/validation.py
+`checkable`), ids left out, between <conversation> tags.
 """
 
 import json
@@ -52,9 +54,13 @@ _DEFECT = {
     "type": "object",
     "properties": {
         "flagged": {"type": "boolean"},
-        "evidence": {"type": "string", "description": "The quoted span and turn, or ''."},
+        "quote": {
+            "type": "string",
+            "description": f"The span that shows it, verbatim, at most {QUOTE_WORDS} words, or ''.",
+        },
+        "evidence": {"type": "string", "description": "The turn and why, or ''."},
     },
-    "required": ["flagged", "evidence"],
+    "required": ["flagged", "quote", "evidence"],
     "additionalProperties": False,
 }
 
@@ -92,8 +98,10 @@ and fill in the verdict the output format asks for:
 - "checklist": each of the 20 items of the reviewers' checklist, passed or not. "quote" is
   the span of the conversation that decides it, verbatim and at most {QUOTE_WORDS} words, or ''
   when nothing in it does; "reason" is one short line that does not repeat the quote.
-- "defects": each defect kind, flagged only when the text establishes it; "evidence" quotes
-  the span and names its turn, or is '' when not flagged.
+- "defects": each defect kind, flagged only when the text establishes it. A flag needs a
+  "quote": the words that show it, copied verbatim from one turn, at most {QUOTE_WORDS} words;
+  a flag whose quote is not in the conversation counts for nothing. "evidence" names the
+  turn and says why. Both are '' when not flagged.
 - "summary": two sentences at most.
 Edge-case conversations may carry crisis or harmful content by design: judge them by the edge
 case's expected behaviour. A document quoted in a scenario conversation is not harmful content.
@@ -118,12 +126,25 @@ def judge_prompt(checked: Mapping[str, Any]) -> str:
 def judge_request(conversation: Conversation, attempt: int = 1) -> JudgeRequest:
     from review.validation import checkable
 
-    return JudgeRequest(
+    return request_for(
+        checkable(conversation),
         conversation_id=str(conversation.pk),
         model=conversation.batch_job.judge_model or settings.CLAUDE_JUDGE_MODEL,
+        attempt=attempt,
+    )
+
+
+def request_for(
+    checked: Mapping[str, Any], conversation_id: str, model: str, attempt: int = 1
+) -> JudgeRequest:
+    """The judge's request for a conversation as the checks read it, stored or not (a file's:
+    review/file_checks.py)."""
+    return JudgeRequest(
+        conversation_id=conversation_id,
+        model=model,
         max_tokens=settings.CLAUDE_JUDGE_MAX_TOKENS,
         system=SYSTEM,
-        prompt=judge_prompt(checkable(conversation)),
+        prompt=judge_prompt(checked),
         schema=VERDICT_SCHEMA,
         attempt=attempt,
     )

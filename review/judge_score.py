@@ -4,14 +4,14 @@ A model's verdict (never a heuristic one) gives its own 0-10: ten times the shar
 checklist items it passed, less SOFT_DEFECT_PENALTY for each soft defect it flagged (as the
 deterministic soft defects cost). The quality score is then the mean of the deterministic
 score and the judge's (JUDGE_WEIGHT), so either reader can take a conversation under the
-threshold. Every defect the judge flags is also a warning for review, never a failure by
-itself: the checks fail a conversation only on what the text establishes.
+threshold. Its defect flags are warnings, or failures where a hard defect's quote is found in
+the text (review/judge_defects.py).
 """
 
 from collections.abc import Mapping
 from typing import Any
 
-from review.judge_prompt import DEFECTS, SOFT_DEFECTS
+from review.judge_prompt import SOFT_DEFECTS
 from review.scoring import SOFT_DEFECT_PENALTY
 
 JUDGE_WEIGHT = 0.5  # the judge's reading counts as much as the deterministic signals'
@@ -46,13 +46,3 @@ def with_judge(score: dict[str, Any], verdict: Mapping[str, Any] | None) -> dict
     judged = judge_score(verdict)
     value = (1 - JUDGE_WEIGHT) * score["value"] + JUDGE_WEIGHT * judged["value"]
     return {**score, "value": round(value, 1), "deterministic": score["value"], "judge": judged}
-
-
-def judge_warnings(verdict: Mapping[str, Any] | None) -> list[str]:
-    """A warning for each defect the judge flagged."""
-    defects = (verdict or {}).get("defects") or {}
-    return [
-        f"The judge flags {DEFECTS[kind]}: {found.get('evidence') or 'no evidence given'}"
-        for kind, found in defects.items()
-        if kind in DEFECTS and (found or {}).get("flagged")
-    ]

@@ -344,6 +344,9 @@ def _end(verdict: JudgeVerdict, status: str, reason: str) -> None:
 
 
 def _recheck(conversation_id: Any) -> None:
+    """Check the conversation again now that its model's verdict is stored: the verdict feeds
+    its score, and a hard defect it quotes from the text fails it (judgeDefects), so a
+    release that keeps what passed leaves it out."""
     from review.validation import check, completed
 
     conversation = completed().filter(pk=conversation_id).first()

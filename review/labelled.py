@@ -15,22 +15,26 @@ from typing import Any
 
 from django.conf import settings
 
-from review.file_checks import check_file
-
 LABELLED = Path(__file__).resolve().parents[1] / "tests" / "data" / "labelled"
 PARTS = ("tuning", "holdout")
 
+# The check through which the judge's grounded flags of hard defects fail a conversation
+# (review/judge_defects.py); it catches a defect only when the judge flagged that very kind.
+JUDGE_CHECK = "judgeDefects"
 # Hard defects fail a conversation: the checks that should catch each kind.
 HARD_DEFECTS: dict[str, frozenset[str]] = {
-    "turn_count": frozenset({"turnCount"}),
-    "harmful_content": frozenset({"harmfulContent"}),
-    "crisis_referral": frozenset({"edgeCaseRules"}),
-    "product_recommendation": frozenset({"productRecommendation"}),
-    "fact_change": frozenset({"factChanges"}),
-    "role_break": frozenset({"roleBreak"}),
-    "empty_reply": frozenset({"emptyReplies"}),
-    "multi_issue_one_goal": frozenset({"edgeCaseRules"}),
-    "referral_never_refers": frozenset({"edgeCaseRules"}),
+    kind: frozenset({check, JUDGE_CHECK})
+    for kind, check in (
+        ("turn_count", "turnCount"),
+        ("harmful_content", "harmfulContent"),
+        ("crisis_referral", "edgeCaseRules"),
+        ("product_recommendation", "productRecommendation"),
+        ("fact_change", "factChanges"),
+        ("role_break", "roleBreak"),
+        ("empty_reply", "emptyReplies"),
+        ("multi_issue_one_goal", "edgeCaseRules"),
+        ("referral_never_refers", "edgeCaseRules"),
+    )
 }
 # The arc defects fail the progression check; they are neither hard nor soft in the issue's targets.
 ARC_DEFECTS: dict[str, frozenset[str]] = {
@@ -53,11 +57,19 @@ class Outcome:
     passed: bool
     quality_score: float
     failed_checks: list[str]
+    # With the judge (outcomes(judge=True)): what it was and cost, and the kinds whose quoted
+    # flags failed the conversation.
+    judge: dict[str, Any] | None = None
 
     @property
     def caught(self) -> bool:
-        """Failed, and by a check meant for its defect (not for a wrong reason)."""
-        return not self.passed and bool(DEFECT_CHECKS[self.defect or ""] & set(self.failed_checks))
+        """Failed, and by a check meant for its defect (not for a wrong reason): judgeDefects
+        only when the judge flagged this very kind."""
+        if self.passed or not self.defect:
+            return False
+        meant = DEFECT_CHECKS[self.defect] & set(self.failed_checks)
+        judged = self.defect in ((self.judge or {}).get("failing") or ())
+        return bool(meant - {JUDGE_CHECK}) or (JUDGE_CHECK in meant and judged)
 
 
 @dataclass
@@ -140,8 +152,11 @@ def labels(path: str | Path) -> dict[str, dict[str, Any]]:
     return found
 
 
-def outcomes(path: str | Path) -> list[Outcome]:
-    """Run the checks on every labelled conversation in the file (nothing is stored)."""
+def outcomes(path: str | Path, judge: bool = False) -> list[Outcome]:
+    """Run the checks on every labelled conversation in the file (nothing is stored); with
+    `judge`, each is judged first and checked with the verdict (review.file_checks)."""
+    from review.file_checks import check_file  # it imports the checks, which import this
+
     known = labels(path)
     return [
         Outcome(
@@ -150,9 +165,32 @@ def outcomes(path: str | Path) -> list[Outcome]:
             passed=result["passed"],
             quality_score=float(result["quality_score"]),
             failed_checks=list(result["failed_checks"]),
+            judge=result.get("judge"),
         )
-        for result in check_file(path)
+        for result in check_file(path, judge=judge)
     ]
+
+
+def judge_lines(results: Iterable[Outcome]) -> list[str]:
+    """What the judge was and cost, in aggregate (the bench prints these with the figures)."""
+    judged = [r.judge for r in results if r.judge is not None]
+    if not judged:
+        return ["judge: not asked (the deterministic checks alone)"]
+    models = ", ".join(sorted({j["model"] for j in judged}))
+    cost = sum(j["cost_usd"] for j in judged)
+    errors = sum(bool(j.get("error")) for j in judged)
+    lines = [
+        f"judge: {models}, {len(judged)} conversations, ${cost / len(judged):.4f} per "
+        f"conversation at list prices (${cost:.4f} in all)"
+        + (f", {errors} call(s) that gave no verdict" if errors else "")
+    ]
+    if all(j["heuristic"] for j in judged):
+        lines.append(
+            "  heuristic verdicts (the offline emulator's, not a model's; the cost is its token "
+            "counts at list prices, nothing was paid): they never count, so these figures are "
+            "the deterministic checks' alone"
+        )
+    return lines
 
 
 def figures(part: str, results: Iterable[Outcome]) -> Figures:
@@ -181,6 +219,8 @@ def per_check(results: list[Outcome]) -> dict[str, dict[str, Any]]:
     """Precision and recall of each check: a true positive fires on a defect meant for it."""
     names = {name for r in results for name in r.failed_checks}
     names |= {name for checks in DEFECT_CHECKS.values() for name in checks}
+    if not any(r.judge for r in results):
+        names.discard(JUDGE_CHECK)  # not judged: the check could not fire
     table = {}
     for name in sorted(names):
         meant = [name in DEFECT_CHECKS[r.defect] if r.defect else False for r in results]

@@ -255,10 +255,14 @@ class JudgeVerdict(models.Model):
         ]
 
     def flagged_rows(self) -> list[tuple[str, str]]:
-        """(what the defect is, the judge's evidence) for each defect it flagged."""
+        """(what the defect is, the judge's quote and evidence) for each defect it flagged."""
         from review.judge_prompt import DEFECTS
 
-        return [(DEFECTS.get(kind, kind), evidence) for kind, evidence in self.flagged().items()]
+        rows = []
+        for kind, evidence in self.flagged().items():
+            quote = str((self.defects.get(kind) or {}).get("quote") or "")
+            rows.append((DEFECTS.get(kind, kind), f"“{quote}” {evidence}" if quote else evidence))
+        return rows
 
     def flagged(self) -> dict[str, str]:
         """{defect kind: evidence} for the kinds the judge flagged."""

@@ -56,6 +56,7 @@ CHECK_OUTCOMES = {
     "roleBreak": "failed",
     "emptyReplies": "failed",
     "factChanges": "failed",
+    "judgeDefects": "failed",
 }
 SCORE_BINS = tuple(f"{low}-{low + 1}" for low in range(10))  # the last bin includes 10
 VERDICTS = (APPROVED, APPROVED_WITH_NOTES, REJECTED)

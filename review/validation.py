@@ -46,24 +46,33 @@ def checkable(conversation: Conversation) -> dict[str, Any]:
 
 
 def counted_verdict(conversation: Conversation) -> Mapping[str, Any] | None:
-    """The judge's verdict on the conversation, if it counts (a model's, stored); no query
-    for a conversation from a file or of a loaded job without a judge."""
+    """The judge's stored verdict on the conversation, if it is done (a heuristic one says
+    so and counts for nothing); no query for a conversation from a file or of a loaded job
+    without a judge."""
     if conversation.batch_job_id is None:
         return None
     if Conversation.batch_job.is_cached(conversation) and not conversation.batch_job.judge_model:
         return None
     return (
         JudgeVerdict.objects.filter(
-            conversation_id=conversation.pk, status=JudgeVerdict.Status.DONE, heuristic=False
+            conversation_id=conversation.pk, status=JudgeVerdict.Status.DONE
         )
-        .values("checklist", "defects")
+        .values("checklist", "defects", "model", "heuristic")
         .first()
     )
 
 
-def verdict(conversation: Conversation) -> dict[str, Any]:
-    """The checks' result for one conversation, stored or not; nothing is written."""
-    return validate_conversation(checkable(conversation), threshold=settings.QUALITY_THRESHOLD)
+def verdict(conversation: Conversation, judged: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The checks' result for one conversation, stored or not; nothing is written. `judged`
+    is a verdict to check it with instead of the stored one (a file's: review/file_checks.py)."""
+    checked = checkable(conversation)
+    if judged is not None:
+        checked["judge"] = judged
+    return validate_conversation(
+        checked,
+        threshold=settings.QUALITY_THRESHOLD,
+        judge_fails=settings.JUDGE_FAILS_ON_DEFECTS,
+    )
 
 
 def check(conversation: Conversation) -> dict[str, Any]:

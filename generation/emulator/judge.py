@@ -25,6 +25,8 @@ PRAISE = re.compile(
     re.IGNORECASE,
 )
 QUOTED = re.compile(r"“([^”]*)”")
+# The words a check's reason quotes ('...' as Python shows them, or “...”).
+SPAN = re.compile(r"“([^”]+)”|(?<![\w])'([^']+)'(?![\w])|(?<![\w])\"([^\"]+)\"")
 # Signal names of review/scoring.py that decide a checklist item.
 SIGNAL_ITEMS = {
     "validates_before_advice": "validates emotions before advice",
@@ -145,7 +147,12 @@ def _defect(kind: str, conversation: Mapping[str, Any], result: Mapping[str, Any
             evidence = progression["reason"]
         if kind == "wrong_arc" and not still and not progression["arcMatch"]:
             evidence = progression["reason"]
-    return {"flagged": bool(evidence), "evidence": f"Heuristic: {evidence}" if evidence else ""}
+    quoted = SPAN.search(evidence)
+    return {
+        "flagged": bool(evidence),
+        "quote": next(g for g in quoted.groups() if g) if quoted else "",
+        "evidence": f"Heuristic: {evidence}" if evidence else "",
+    }
 
 
 def _verdict(passed: bool, evidence: str) -> dict[str, Any]:

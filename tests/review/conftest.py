@@ -17,7 +17,7 @@ def with_api(settings):
         def serve(judge_handler):
             api = JudgingAPI(judge_handler)
             url, _ = servers.enter_context(loopback_api(api))
-            settings.ANTHROPIC_API_KEY = "sk-ant-test-key"
+            settings.ANTHROPIC_API_KEY = "test-key-not-a-secret"
             settings.ANTHROPIC_BASE_URL = url
             return api
 

@@ -15,8 +15,14 @@ from review.judge_prompt import DEFECTS
 Handler = Callable[[httpx2.Request], httpx2.Response]
 
 
-def a_verdict(failing: tuple[str, ...] = (), flagged: tuple[str, ...] = ()) -> dict[str, Any]:
-    """A model's verdict: every item passed but `failing`, no defect but `flagged`."""
+def a_verdict(
+    failing: tuple[str, ...] = (),
+    flagged: tuple[str, ...] = (),
+    quote: str = "You should have known better",
+    evidence: str = 'turn 2: "You should have known better"',
+) -> dict[str, Any]:
+    """A model's verdict: every item passed but `failing`, no defect but `flagged`, each
+    flagged with `quote` and `evidence`."""
     return {
         "checklist": {
             category: {
@@ -32,7 +38,8 @@ def a_verdict(failing: tuple[str, ...] = (), flagged: tuple[str, ...] = ()) -> d
         "defects": {
             kind: {
                 "flagged": kind in flagged,
-                "evidence": 'turn 2: "You should have known better"' if kind in flagged else "",
+                "quote": quote if kind in flagged else "",
+                "evidence": evidence if kind in flagged else "",
             }
             for kind in DEFECTS
         },

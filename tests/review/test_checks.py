@@ -37,6 +37,7 @@ CHECK_KEYS = {
     "roleBreak": {"passed", "found", "reason"},
     "emptyReplies": {"passed", "found", "reason"},
     "factChanges": {"passed", "changes", "reason"},
+    "judgeDefects": {"passed", "verdict", "flagged", "reason"},
 }
 
 

@@ -136,7 +136,7 @@ def test_the_emulators_heuristic_verdict_flags_a_planted_defect_with_evidence(la
 
     assert planted.document["defects"][defect]["flagged"] is True
     assert planted.document["defects"][defect]["evidence"].startswith("Heuristic: ")
-    assert clean.document["defects"][defect] == {"flagged": False, "evidence": ""}
+    assert clean.document["defects"][defect] == {"flagged": False, "quote": "", "evidence": ""}
 
 
 def test_the_emulator_refuses_a_judge_request_without_a_conversation_as_the_api_would():

@@ -8,10 +8,12 @@ import pytest
 
 from review.checklist import CATEGORY_KEYS, ITEM_KEYS
 from review.judge_agreement import judge_agreement
-from review.judge_score import judge_score, judge_warnings, with_judge
+from review.judge_defects import judge_defects
+from review.judge_score import judge_score, with_judge
 from review.models import JudgeVerdict, Review, ReviewSample
 from review.report import build_report
 from review.verdicts import record_review
+from tests.review import strong_turns
 from tests.review.judge_support import a_message, a_verdict
 
 
@@ -43,9 +45,12 @@ def test_the_quality_score_is_the_mean_of_the_checks_and_the_judges():
     assert with_judge(score, None) == score
 
 
-def test_every_flagged_defect_is_a_warning_naming_its_evidence():
-    warnings = judge_warnings(a_verdict(flagged=("role_break", "judgement")))
+def test_every_flagged_defect_not_quoted_from_the_text_is_a_warning_naming_its_evidence():
+    verdict = a_verdict(flagged=("role_break", "judgement"))
 
+    check, errors, warnings = judge_defects({"turns": strong_turns(), "judge": verdict})
+
+    assert check["passed"] and errors == []
     assert len(warnings) == 2
     assert warnings[0].startswith("The judge flags Elena breaks role")
     assert "You should have known better" in warnings[0]

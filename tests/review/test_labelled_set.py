@@ -16,6 +16,7 @@ from review.labelled import (
     LabelError,
     Outcome,
     figures,
+    judge_lines,
     labels,
     outcomes,
     part_path,
@@ -327,3 +328,27 @@ def test_the_figures_are_the_hand_computed_ones():
         "recall": 0.5,
     }
     assert any("hard defects caught   2/3" in line for line in found.lines())
+
+
+def test_judge_defects_catches_a_defect_only_when_the_judge_flagged_that_very_kind():
+    def judged(defect, *failing):
+        return Outcome(
+            id=defect,
+            defect=defect,
+            passed=False,
+            quality_score=9.0,
+            failed_checks=["judgeDefects"],
+            judge={"model": "m", "heuristic": False, "cost_usd": 0.01, "failing": list(failing)},
+        )
+
+    right, wrong = judged("fact_change", "fact_change"), judged("role_break", "fact_change")
+    found = figures("made up", [right, wrong])
+
+    assert (right.caught, wrong.caught) == (True, False)
+    assert (found.hard, found.hard_caught) == (2, 1)
+    assert found.per_check["judgeDefects"]["tp"] == 2  # fired on two hard defects
+    assert judge_lines([right, wrong]) == [
+        "judge: m, 2 conversations, $0.0100 per conversation at list prices ($0.0200 in all)"
+    ]
+    heuristic = [Outcome("c", None, True, 9.0, [], {**right.judge, "heuristic": True})]
+    assert "the deterministic checks' alone" in judge_lines(heuristic)[1]

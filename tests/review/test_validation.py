@@ -24,6 +24,7 @@ def test_every_completed_conversation_is_checked_and_scored(submit):
             "roleBreak",
             "emptyReplies",
             "factChanges",
+            "judgeDefects",
         }
         assert conversation.quality_score is not None
         assert 0 <= conversation.quality_score <= 10
