@@ -219,8 +219,8 @@ def per_check(results: list[Outcome]) -> dict[str, dict[str, Any]]:
     """Precision and recall of each check: a true positive fires on a defect meant for it."""
     names = {name for r in results for name in r.failed_checks}
     names |= {name for checks in DEFECT_CHECKS.values() for name in checks}
-    if not any(r.judge for r in results):
-        names.discard(JUDGE_CHECK)  # not judged: the check could not fire
+    if not any(r.judge and not r.judge.get("heuristic") for r in results):
+        names.discard(JUDGE_CHECK)  # no model's verdict: the check could not fire
     table = {}
     for name in sorted(names):
         meant = [name in DEFECT_CHECKS[r.defect] if r.defect else False for r in results]
