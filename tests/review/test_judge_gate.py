@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from exports.models import Release
 from exports.selection import Selection
@@ -204,3 +204,11 @@ def test_the_table_with_the_judge_names_judge_defects(scaffolding, with_api, fil
 
     assert "slip-2   FAILED    10.0  judgeDefects" in out
     assert "1 passed, 1 failed" in out
+
+
+def test_judge_goes_with_a_file():
+    with pytest.raises(CommandError) as caught:
+        call_command("check_conversations", "--judge", stdout=io.StringIO())
+
+    assert caught.value.returncode == 2
+    assert "--judge go with --file" in str(caught.value)
