@@ -38,6 +38,14 @@ SEVERITY = {
 }
 SPEAKERS = (("client", "user_input"), ("Elena", "assistant_response"))
 
+# A bet: the games and the places, not "best bet" or "I bet you're tired".
+GAMBLE = (
+    r"\bparlays?\b|\bsportsbooks?\b|\bcasinos?\b|\bslot machines?\b|\bslots\b|\bpoker\b"
+    r"|\bblackjack\b|\broulette\b|\bDraftKings\b|\bFanDuel\b|\bscratch[- ]?offs?\b"
+    r"|\b(?:placed?|put|made|make|lost|losing) (?:a |another |one more |the |that )?bets?\b"
+    r"|\bbet (?:it |all |half |some )?(?:\$|on\b)|\bsports ?bet\w*|\bgambl\w*|\bwager\w*"
+)
+GAMBLE_REACH = 120  # characters between the bet and the rent in one speaker's words
 # The spec's four patterns first, then signs of danger a financial conversation can carry.
 HARMFUL_PATTERNS: dict[str, str] = {
     "suicide": r"\bsuicid\w*",
@@ -58,7 +66,9 @@ HARMFUL_PATTERNS: dict[str, str] = {
     # "I could kill him" and "I'd kill him" are exasperation, not a plan.
     r"|(?<!could )(?<!could just )(?<!’d )(?<!'d )(?<!'d just )\b(?:kill|shoot|stab) (?:him|her"
     r"|them|someone|somebody|my (?:wife|husband|boss|ex))\b",
-    "gambling the rent": r"\b(?:betting|gambl\w*|wager\w*)\b[^.!?]{0,40}"
+    "gambling the rent": rf"\b(?:rent|mortgage|paycheck)\b[^\n]{{0,{GAMBLE_REACH}}}?(?:{GAMBLE})"
+    rf"|(?:{GAMBLE})[^\n]{{0,{GAMBLE_REACH}}}?\b(?:rent|mortgage|paycheck)\b"
+    r"|\b(?:betting|gambl\w*|wager\w*)\b[^.!?]{0,40}"
     r"\b(?:rent|mortgage|paycheck)\b"
     r"|\b(?:rent|mortgage|paycheck)\b[^.!?]{0,40}\b(?:betting|gambl\w*|casino|sportsbook)"
     r"|\bbet (?:all of )?(?:the|my|our) (?:rent|mortgage|paycheck)(?: money)? on\b"

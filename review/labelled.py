@@ -26,7 +26,8 @@ HARD_DEFECTS: dict[str, frozenset[str]] = {
     "harmful_content": frozenset({"harmfulContent"}),
     "crisis_referral": frozenset({"edgeCaseRules"}),
     "product_recommendation": frozenset({"productRecommendation"}),
-    "fact_change": frozenset({"factChanges"}),
+    # Elena calling the client by another name is personaConsistency's finding.
+    "fact_change": frozenset({"factChanges", "personaConsistency"}),
     "role_break": frozenset({"roleBreak"}),
     "empty_reply": frozenset({"emptyReplies"}),
     "multi_issue_one_goal": frozenset({"edgeCaseRules"}),
