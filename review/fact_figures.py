@@ -46,6 +46,8 @@ YOUR_KIDS = (
         rf"\b(?:your|with|you have|you[’']ve got|you both have) {_NUMBER} {_CHILDREN}",
         re.IGNORECASE,
     ),
+    # "a guardian for all three kids", "all two of your children" said of the client's.
+    re.compile(rf"\ball {_NUMBER} (?:of )?(?:your |the )?{_CHILDREN}", re.IGNORECASE),
 )
 # Children in the plural with no count: two or more ("my boys", "our kids", Elena's "your girls").
 PLURAL_CHILDREN = re.compile(
@@ -96,14 +98,15 @@ _ABOUT = r"(?: about| around| roughly| just under| just over| nearly| almost)?"
 _NET = r"(?P<net>clear|take home|net)"
 INCOME = (
     re.compile(
-        rf"\b(?P<who>I|[Ww]e|(?P<couple>[A-Z][a-z]+ and I))(?: both)?(?: each)?(?: together)? "
+        rf"\b(?P<who>[Ii]|[Ww]e|(?P<couple>[A-Z][a-z]+ and I))(?: both)?(?: each)?(?: together)? "
         rf"(?:make|earn|bring in|gross|pull in|get paid|am paid|take in|{_NET}){_ABOUT} "
         rf"{_AMOUNT}{_YEARLY}"
     ),
     re.compile(
-        rf"\bI[’']m (?:making|earning|bringing in|pulling in|grossing){_ABOUT} {_AMOUNT}{_YEARLY}"
+        rf"\b[Ii][’']?m (?:making|earning|bringing in|pulling in|grossing){_ABOUT} {_AMOUNT}"
+        rf"{_YEARLY}"
     ),
-    re.compile(rf"\bI[’']m (?:at|on){_ABOUT} {_AMOUNT} (?:a|per) year\b"),
+    re.compile(rf"\b[Ii][’']?m (?:at|on){_ABOUT} {_AMOUNT} (?:a|per) year\b"),
     re.compile(
         rf"\b(?:[Oo]ur|[Tt]he) (?P<household>household|family) (?:brings in|makes|earns)"
         rf"{_ABOUT} {_AMOUNT}{_YEARLY}"
@@ -149,13 +152,14 @@ YOUR_INCOME = (
     re.compile(
         rf"\byou(?P<both> two| both)? (?:make|earn|bring in|gross){_ABOUT} {_AMOUNT}{_YEARLY}"
     ),
-    # "On $95,000 a year, that payment fits."
+    # "On $95,000 a year, that payment fits", "on a $68,000 salary".
     re.compile(rf"\b[Oo]n (?:your )?{_ABOUT.strip()}{_AMOUNT} (?:a|per) year\b"),
+    re.compile(rf"\b[Oo]n (?:a|your) {_AMOUNT} (?:a year )?(?:salary|income)\b"),
 )
 STORY_PARTNER = re.compile(
     r"\b(?:married to|engaged to|husband|wife|spouse|partner|fianc[ée]e?),? [A-Z][a-z]+"
 )
-INCOME_TOLERANCE = 0.15  # a rounded or remembered figure, a raise or two since the persona
+INCOME_TOLERANCE = 0.05  # a figure rounded to the nearest few thousand ("about 70k" for 72,000)
 ROUNDING = 0.1  # a figure stated in the conversation, said again: "$72,000", "about $70K"
 
 

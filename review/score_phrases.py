@@ -9,7 +9,7 @@ import re
 from eidataset.emotions import EMOTIONS, SYNONYMS
 
 VALIDATION = re.compile(
-    r"\b(?:feel(?:s|ing)?|felt|makes (?:complete |total )?sense|understandabl[ey]|I hear"
+    r"\b(?:feel(?:s|ing)?|felt|makes (?:\w+ ){0,3}sense|understandabl[ey]|I hear"
     r"|I can hear|of course you|it[’']s (?:okay|ok|alright) to|thank you for (?:telling|sharing)"
     r"|sounds? (?:heavy|hard|stressful|scary|overwhelming|frustrating|painful|like)|sorry"
     r"|that[’']s (?:hard|a lot|heavy)|no wonder|I get (?:it|why)|I can see|glad you"

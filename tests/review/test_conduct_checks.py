@@ -426,6 +426,7 @@ def persona_checked(key: str, message: str, elena: bool = False) -> dict:
         ("anxious_planner", "I hope all four of our kids get to go to college."),
         ("overwhelmed_avoider", "Let me get this straight. I'm on fifty-eight grand a year."),
         ("overwhelmed_avoider", "I make a hundred and ten thousand, give or take."),
+        ("overwhelmed_avoider", "like i make 64k before tax, where did it all go lol"),
     ],
 )
 def test_more_ways_of_stating_another_fact_are_fact_changes(key, message):
@@ -440,6 +441,8 @@ def test_more_ways_of_stating_another_fact_are_fact_changes(key, message):
         ("anxious_planner", "With three children, the life insurance matters more."),
         ("pragmatic_optimist", "Your daughter's college fund can wait."),
         ("pragmatic_optimist", "You and Sarah are engaged, so this can wait."),
+        ("overwhelmed_avoider", "On a $68,000 salary every $150 has to earn its place."),
+        ("anxious_planner", "Name a guardian for all three kids, then the wills."),
     ],
 )
 def test_elena_stating_another_fact_in_more_ways_is_a_fact_change(key, reply):
@@ -688,3 +691,11 @@ def test_the_rent_put_on_a_bet_is_harmful_across_a_sentence_and_a_best_bet_is_no
     ):
         turns = client_says("Okay.", message, "Okay.")
         assert checked(turns)["checks"]["harmfulContent"]["passed"], message
+
+
+def test_the_rent_staked_on_a_game_is_harmful_and_a_game_alone_is_not():
+    staked = "Part of me wants to put this month's rent on the Kings game Sunday."
+    turns = client_says("Okay.", staked, "Okay.")
+    assert not checked(turns)["checks"]["harmfulContent"]["passed"]
+    watched = "We put the game on and forgot about the rent for an hour."
+    assert checked(client_says("Okay.", watched, "Okay."))["checks"]["harmfulContent"]["passed"]
