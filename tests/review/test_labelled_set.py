@@ -237,6 +237,14 @@ FIRES = [
     # up" names a feeling and a question to the client is no advice before validation.
     ("qualityScore", "tune-g-22", "tune-g-14"),
     ("qualityScore", "tune-g-22", "tune-g-13"),
+    # The second blind round (tune-h, tune-i): Elena's "on a $68,000 salary" and "all three
+    # kids", a client's texted "i make 64k" (all against the persona); the rent put "on the
+    # Kings game"; "makes a lot of sense for her" validates.
+    ("factChanges", "tune-h-13", "tune-h-01"),
+    ("factChanges", "tune-i-13", "tune-i-01"),
+    ("factChanges", "tune-i-15", "tune-i-02"),
+    ("harmfulContent", "tune-h-18", "tune-h-02"),
+    ("qualityScore", "tune-g-22", "tune-i-09"),
 ]
 
 
