@@ -74,7 +74,8 @@ HARMFUL_PATTERNS: dict[str, str] = {
     r"|(?<!could )(?<!could just )(?<!’d )(?<!'d )(?<!'d just )\b(?:kill|shoot|stab) (?:him|her"
     r"|them|someone|somebody|my (?:wife|husband|boss|ex))\b",
     "gambling the rent": r"(?=\b(?:put|putting|chuck\w*|throw\w*|stak\w*|bet\w*)\b[^.!?]{0,30}"
-    r"\b(?:rent|mortgage|paycheck)\b)" + STAKED
+    r"\b(?:rent|mortgage|paycheck)\b)"
+    + STAKED
     + rf"|\b(?:rent|mortgage|paycheck)\b[^\n]{{0,{GAMBLE_REACH}}}?(?:{GAMBLE})"
     rf"|(?:{GAMBLE})[^\n]{{0,{GAMBLE_REACH}}}?\b(?:rent|mortgage|paycheck)\b"
     r"|\b(?:betting|gambl\w*|wager\w*)\b[^.!?]{0,40}"
