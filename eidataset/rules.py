@@ -31,7 +31,10 @@ GOAL_PATTERNS: dict[str, str] = {
     "home": r"\bhouse\b|\bhome\b|down payment|mortgage",
     "education": r"college|tuition|\b529\b|education|school",
     "insurance": r"insurance|coverage|disability policy",
-    "estate": r"\bwill\b|estate plan|beneficiar|\btrust\b",
+    # A will as a document ("your will", "wills"), never the modal ("it will take").
+    "estate": r"\b(?:a|your|my|the|their|our|his|her) will\b(?! (?:be|have|take|get|go|make"
+    r"|need|help|feel|come|still|not|never|also|only|probably|likely|want)\b)|\bwills\b"
+    r"|estate plan|beneficiar|\btrust\b",
     "travel": r"travel|vacation|\btrip\b",
     "vehicle": r"\bcar\b|vehicle|truck",
     "business": r"business|start-?up|side hustle",

@@ -41,6 +41,21 @@ SEVERITY = {
 }
 SPEAKERS = (("client", "user_input"), ("Elena", "assistant_response"))
 
+# Money staked on a game: "put this month's rent on the Kings game", "chuck it on the footy".
+STAKED = (
+    r"\b(?:put|putting|chuck|chucking|throw|throwing|stake|staking|bet|betting)\b[^.!?]{0,40}"
+    r"\bon (?:the |a |this |that |tonight[’']s |Sunday[’']s )?(?:[A-Z]\w+ )?(?:game|match|race"
+    r"|fight|footy|ponies|horses|playoffs?)\b"
+)
+# A bet: the games and the places, not "best bet" or "I bet you're tired".
+GAMBLE = (
+    r"\bparlays?\b|\bsportsbooks?\b|\bcasinos?\b|\bslot machines?\b|\bslots\b|\bpoker\b"
+    r"|\bblackjack\b|\broulette\b|\bDraftKings\b|\bFanDuel\b|\bscratch[- ]?offs?\b"
+    r"|\b(?:placed?|put|made|make|lost|losing) (?:a |another |one more |the |that )?bets?\b"
+    r"|\bbet (?:it |all |half |some )?(?:\$|on\b)|\bsports ?bet\w*|\bgambl\w*|\bwager\w*"
+    rf"|{STAKED}"
+)
+GAMBLE_REACH = 120  # characters between the bet and the rent in one speaker's words
 # The spec's four patterns first, then signs of danger a financial conversation can carry.
 HARMFUL_PATTERNS: dict[str, str] = {
     "suicide": r"\bsuicid\w*",
@@ -61,7 +76,12 @@ HARMFUL_PATTERNS: dict[str, str] = {
     # "I could kill him" and "I'd kill him" are exasperation, not a plan.
     r"|(?<!could )(?<!could just )(?<!’d )(?<!'d )(?<!'d just )\b(?:kill|shoot|stab) (?:him|her"
     r"|them|someone|somebody|my (?:wife|husband|boss|ex))\b",
-    "gambling the rent": r"\b(?:betting|gambl\w*|wager\w*)\b[^.!?]{0,40}"
+    "gambling the rent": r"(?=\b(?:put|putting|chuck\w*|throw\w*|stak\w*|bet\w*)\b[^.!?]{0,30}"
+    r"\b(?:rent|mortgage|paycheck)\b)"
+    + STAKED
+    + rf"|\b(?:rent|mortgage|paycheck)\b[^\n]{{0,{GAMBLE_REACH}}}?(?:{GAMBLE})"
+    rf"|(?:{GAMBLE})[^\n]{{0,{GAMBLE_REACH}}}?\b(?:rent|mortgage|paycheck)\b"
+    r"|\b(?:betting|gambl\w*|wager\w*)\b[^.!?]{0,40}"
     r"\b(?:rent|mortgage|paycheck)\b"
     r"|\b(?:rent|mortgage|paycheck)\b[^.!?]{0,40}\b(?:betting|gambl\w*|casino|sportsbook)"
     r"|\bbet (?:all of )?(?:the|my|our) (?:rent|mortgage|paycheck)(?: money)? on\b"

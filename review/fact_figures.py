@@ -12,17 +12,15 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from review.statements import Turn, stated, story
+from review.statements import IMAGINED, Turn, stated, story
 
 COUNTS = {"no": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 _NUMBER = r"(?P<count>no|one|two|three|four|five|six|\d)"
 _CHILDREN = r"(?:kids|children|child|daughters|sons)\b"
-# The client's count of children.
-KIDS = (
-    re.compile(
-        rf"\b(?:my|our|I have|we have|I[’']ve got|we[’']ve got|with) {_NUMBER} {_CHILDREN}",
-        re.IGNORECASE,
-    ),
+# The client's count of children, as a possession ("my two kids"): it holds in any clause
+# that does not imagine it (review.statements.IMAGINED).
+OWN_KIDS = (
+    re.compile(rf"\b(?:my|our) {_NUMBER} {_CHILDREN}", re.IGNORECASE),
     re.compile(rf"\ball {_NUMBER} (?:of )?(?:my |our |the )?{_CHILDREN}", re.IGNORECASE),
     # "Mateo is the youngest of our three", "the oldest of my two".
     re.compile(
@@ -32,6 +30,13 @@ KIDS = (
     re.compile(rf"\b(?:my|our) {_NUMBER} (?:girls|boys|little ones)\b", re.IGNORECASE),
     re.compile(r"\b(?P<count>both) (?:of )?(?:my|our) (?:kids|children)\b", re.IGNORECASE),
     re.compile(r"\b(?:my|our) (?P<count>only) (?:child|kid|son|daughter)\b", re.IGNORECASE),
+)
+# The count as a statement ("we have two kids", "with three kids"): only in the present.
+KIDS = (
+    re.compile(
+        rf"\b(?:I have|we have|I[’']ve got|we[’']ve got|with) {_NUMBER} {_CHILDREN}",
+        re.IGNORECASE,
+    ),
     re.compile(
         r"\b(?:I|we) (?P<count>don[’']t|do not) have (?:any )?(?:kids|children)\b", re.IGNORECASE
     ),
@@ -41,6 +46,8 @@ YOUR_KIDS = (
         rf"\b(?:your|with|you have|you[’']ve got|you both have) {_NUMBER} {_CHILDREN}",
         re.IGNORECASE,
     ),
+    # "a guardian for all three kids", "all two of your children" said of the client's.
+    re.compile(rf"\ball {_NUMBER} (?:of )?(?:your |the )?{_CHILDREN}", re.IGNORECASE),
 )
 # Children in the plural with no count: two or more ("my boys", "our kids", Elena's "your girls").
 PLURAL_CHILDREN = re.compile(
@@ -68,10 +75,22 @@ YOUR_ANY_CHILD = re.compile(
 SON_OR_DAUGHTER = re.compile(r"\b(?:my|our|your) (?P<child>son|daughter)\b", re.IGNORECASE)
 WORD_COUNTS = {"both": 2, "only": 1, "don't": 0, "don’t": 0, "do not": 0}
 
-# A yearly income: "$98K", "$168,000", "85k", "85 grand" (never a bare number).
+TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70}
+TENS |= {"eighty": 80, "ninety": 90}
+UNITS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
+UNITS |= {"nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15}
+# Thousands in words: "fifty-eight", "a hundred and ten", "one hundred twenty".
+_WORDS = (
+    rf"(?:(?:a|one) hundred(?:(?: and)? (?:(?:{'|'.join(TENS)})(?:[- ](?:{'|'.join(UNITS)}))?"
+    rf"|{'|'.join(UNITS)}))?"
+    rf"|(?:{'|'.join(TENS)})(?:[- ](?:{'|'.join(UNITS)}))?)"
+)
+# A yearly income: "$98K", "$168,000", "85k", "85 grand", "fifty-eight grand", "72 thousand"
+# (never a bare number).
 _AMOUNT = (
     r"(?:\$\s?(?P<dollars>\d[\d,]*(?:\.\d+)?)(?![\d,.]\d)\s?(?P<k>[kK]\b)?"
-    r"|(?P<bare>\d{2,3})\s?(?:[kK]\b|grand\b))"
+    r"|(?P<bare>\d{2,3})\s?(?:[kK]\b|grand\b|thousand\b)"
+    rf"|(?P<words>{_WORDS}) (?:grand|thousand)\b)"
 )
 _YEARLY = r"(?! ?(?:a|per|/|an|every) ?(?:month|week|paycheck|hour|mo\b|yr\b))"
 _ABOUT = r"(?: about| around| roughly| just under| just over| nearly| almost)?"
@@ -79,14 +98,15 @@ _ABOUT = r"(?: about| around| roughly| just under| just over| nearly| almost)?"
 _NET = r"(?P<net>clear|take home|net)"
 INCOME = (
     re.compile(
-        rf"\b(?P<who>I|[Ww]e|(?P<couple>[A-Z][a-z]+ and I))(?: both)?(?: each)?(?: together)? "
+        rf"\b(?P<who>[Ii]|[Ww]e|(?P<couple>[A-Z][a-z]+ and I))(?: both)?(?: each)?(?: together)? "
         rf"(?:make|earn|bring in|gross|pull in|get paid|am paid|take in|{_NET}){_ABOUT} "
         rf"{_AMOUNT}{_YEARLY}"
     ),
     re.compile(
-        rf"\bI[’']m (?:making|earning|bringing in|pulling in|grossing){_ABOUT} {_AMOUNT}{_YEARLY}"
+        rf"\b[Ii][’']?m (?:making|earning|bringing in|pulling in|grossing){_ABOUT} {_AMOUNT}"
+        rf"{_YEARLY}"
     ),
-    re.compile(rf"\bI[’']m (?:at|on){_ABOUT} {_AMOUNT} (?:a|per) year\b"),
+    re.compile(rf"\b[Ii][’']?m (?:at|on){_ABOUT} {_AMOUNT} (?:a|per) year\b"),
     re.compile(
         rf"\b(?:[Oo]ur|[Tt]he) (?P<household>household|family) (?:brings in|makes|earns)"
         rf"{_ABOUT} {_AMOUNT}{_YEARLY}"
@@ -132,13 +152,14 @@ YOUR_INCOME = (
     re.compile(
         rf"\byou(?P<both> two| both)? (?:make|earn|bring in|gross){_ABOUT} {_AMOUNT}{_YEARLY}"
     ),
-    # "On $95,000 a year, that payment fits."
+    # "On $95,000 a year, that payment fits", "on a $68,000 salary".
     re.compile(rf"\b[Oo]n (?:your )?{_ABOUT.strip()}{_AMOUNT} (?:a|per) year\b"),
+    re.compile(rf"\b[Oo]n (?:a|your) {_AMOUNT} (?:a year )?(?:salary|income)\b"),
 )
 STORY_PARTNER = re.compile(
     r"\b(?:married to|engaged to|husband|wife|spouse|partner|fianc[ée]e?),? [A-Z][a-z]+"
 )
-INCOME_TOLERANCE = 0.2  # a rounded or remembered figure; a raise since the persona was written
+INCOME_TOLERANCE = 0.05  # a figure rounded to the nearest few thousand ("about 70k" for 72,000)
 ROUNDING = 0.1  # a figure stated in the conversation, said again: "$72,000", "about $70K"
 
 
@@ -148,7 +169,8 @@ def kids_changes(persona: Mapping[str, Any], turns: list[Turn]) -> list[str]:
     dependents = (persona.get("demographics") or {}).get("dependents")
     expected = dependents if isinstance(dependents, int) else None
     changes = []
-    for number, found in stated(turns, KIDS, YOUR_KIDS):
+    counts = stated(turns, KIDS, YOUR_KIDS) + stated(turns, OWN_KIDS, moved=IMAGINED)
+    for number, found in sorted(counts, key=lambda pair: (pair[0], pair[1].start())):
         said = found.group("count").lower()
         count = _count(said)
         if expected is None:
@@ -165,7 +187,9 @@ def kids_changes(persona: Mapping[str, Any], turns: list[Turn]) -> list[str]:
     if dependents == 1:
         changes += [
             f"turn {number}: {found.group(0)!r} is more than one child, the persona has one"
-            for number, found in stated(turns, (PLURAL_CHILDREN,), (YOUR_PLURAL_CHILDREN,))
+            for number, found in stated(
+                turns, (PLURAL_CHILDREN,), (YOUR_PLURAL_CHILDREN,), IMAGINED
+            )
         ]
     return changes + child_changes(persona, turns)
 
@@ -241,6 +265,15 @@ def income_changes(persona: Mapping[str, Any], turns: list[Turn]) -> list[str]:
     return changes
 
 
+def _thousands(words: str) -> int:
+    """ "fifty-eight" -> 58, "a hundred and ten" -> 110."""
+    spoken = words.lower().replace("-", " ").replace(" and ", " ").split()
+    total = 0
+    if "hundred" in spoken:
+        total, spoken = 100, spoken[spoken.index("hundred") + 1 :]
+    return total + sum(TENS.get(word) or UNITS.get(word, 0) for word in spoken)
+
+
 def _most(reference: tuple[float, float]) -> float:
     value, tolerance = reference
     return value * (1 + tolerance)
@@ -264,6 +297,8 @@ def _incomes(turns: list[Turn]) -> Iterator[tuple[int, str, float, bool]]:
             who = "we"
         if groups.get("bare"):
             value = float(groups["bare"]) * 1000
+        elif groups.get("words"):
+            value = float(_thousands(groups["words"])) * 1000
         else:
             value = float(groups["dollars"].replace(",", "")) * (1000 if groups["k"] else 1)
         if value >= 1000:  # "I make $40 an hour" and the like are not yearly figures

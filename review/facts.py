@@ -45,10 +45,11 @@ SELF_NAMES = (
     # A name in apposition: "under my name, Teresa Martinez", "my legal name Jo".
     re.compile(rf"\b[Mm]y (?:full |legal |real |married |maiden )?name,? {NAME}\b"),
 )
-# Elena addresses the client: a greeting or thanks with a name, or a name closing a clause.
+# Elena addresses the client: a greeting or thanks with a name, or a name closing a clause or
+# set off before a colon or dash ("worth knowing, Daniel: you're").
 ADDRESSES = (
     re.compile(rf"\b(?:Hi|Hello|Hey|Welcome back|Thanks|Thank you|Good to see you),? {NAME}\b"),
-    re.compile(rf", {NAME}(?=[.!?]|$)"),
+    re.compile(rf", {NAME}(?=[.!?:;—–]|$)"),
 )
 # Days and months close a clause like a name does ("see you on Friday, January").
 CALENDAR = frozenset(

@@ -23,17 +23,18 @@ PARTS = ("tuning", "holdout")
 JUDGE_CHECK = "judgeDefects"
 # Hard defects fail a conversation: the checks that should catch each kind.
 HARD_DEFECTS: dict[str, frozenset[str]] = {
-    kind: frozenset({check, JUDGE_CHECK})
-    for kind, check in (
-        ("turn_count", "turnCount"),
-        ("harmful_content", "harmfulContent"),
-        ("crisis_referral", "edgeCaseRules"),
-        ("product_recommendation", "productRecommendation"),
-        ("fact_change", "factChanges"),
-        ("role_break", "roleBreak"),
-        ("empty_reply", "emptyReplies"),
-        ("multi_issue_one_goal", "edgeCaseRules"),
-        ("referral_never_refers", "edgeCaseRules"),
+    kind: frozenset({*checks, JUDGE_CHECK})
+    for kind, checks in (
+        ("turn_count", {"turnCount"}),
+        ("harmful_content", {"harmfulContent"}),
+        ("crisis_referral", {"edgeCaseRules"}),
+        ("product_recommendation", {"productRecommendation"}),
+        # Elena calling the client by another name is personaConsistency's finding.
+        ("fact_change", {"factChanges", "personaConsistency"}),
+        ("role_break", {"roleBreak"}),
+        ("empty_reply", {"emptyReplies"}),
+        ("multi_issue_one_goal", {"edgeCaseRules"}),
+        ("referral_never_refers", {"edgeCaseRules"}),
     )
 }
 # The arc defects fail the progression check; they are neither hard nor soft in the issue's targets.

@@ -20,6 +20,12 @@ NOT_NOW = re.compile(
     r"|hope|hoping|plan to|planning)\b|[’']ll\b",
     re.IGNORECASE,
 )
+# Only imagining moves a possessive ("my two kids", "my wife") out of the present: "I want
+# it to be for my two kids" still has two kids; "if I had three kids" does not.
+IMAGINED = re.compile(
+    r"\b(?:if|imagine|picture|what if|someday|one day|eventually|would|could|might)\b",
+    re.IGNORECASE,
+)
 CLAUSE_START = re.compile(r"[.!?;:—–\n]|,\s")
 
 
@@ -40,18 +46,20 @@ def clause_start(text: str, at: int) -> int:
     return starts[-1] if starts else 0
 
 
-def now(text: str, found: re.Match[str]) -> bool:
+def now(text: str, found: re.Match[str], moved: re.Pattern[str] = NOT_NOW) -> bool:
     """The match states a present fact: nothing earlier in its clause moves it in time."""
-    return not NOT_NOW.search(text, clause_start(text, found.start()), found.start())
+    return not moved.search(text, clause_start(text, found.start()), found.start())
 
 
 def stated(
     turns: list[Turn],
     client: Iterable[re.Pattern[str]],
     elena: Iterable[re.Pattern[str]] = (),
+    moved: re.Pattern[str] = NOT_NOW,
 ) -> list[tuple[int, re.Match[str]]]:
     """(turn number, match) for each present statement, turn by turn: the client's words
-    with the `client` patterns, then Elena's with the `elena` patterns."""
+    with the `client` patterns, then Elena's with the `elena` patterns. `moved` says which
+    words earlier in a clause take it out of the present (IMAGINED for possessives)."""
     sides = ((tuple(client), "user_input"), (tuple(elena), "assistant_response"))
     found: list[tuple[int, re.Match[str]]] = []
     for number, turn in enumerate(turns, start=1):
@@ -61,6 +69,6 @@ def stated(
                 (number, match)
                 for pattern in patterns
                 for match in pattern.finditer(text)
-                if now(text, match)
+                if now(text, match, moved)
             ]
     return found

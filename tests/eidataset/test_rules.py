@@ -134,3 +134,12 @@ def test_must_reach_phase_and_turn_bounds():
 
 def test_rule_errors_is_empty_for_a_sound_rule():
     assert rule_errors({"must_match": "988", "why": "crisis line"}) == []
+
+
+def test_the_modal_will_is_no_estate_goal_but_a_will_is():
+    rule = [{"min_distinct_goals": 2}]
+    modal = turns("Hi.", "The wedding gets $400 a month. It will take a weight off. You will.")
+    outcome = evaluate_rules(rule, modal)[0]
+    assert not outcome.passed and outcome.detail == "1 goal(s): wedding"
+    document = turns("Hi.", "The wedding gets $400 a month, and your will needs updating.")
+    assert evaluate_rules(rule, document)[0].detail == "2 goal(s): estate, wedding"

@@ -421,6 +421,12 @@ def persona_checked(key: str, message: str, elena: bool = False) -> dict:
         ("anxious_planner", "Derek and I just celebrated our anniversary."),
         ("pragmatic_optimist", "My stepson needs braces in June."),
         ("pragmatic_optimist", "My base is $140K before the bonus."),
+        # A possessive count holds under a wish; an income in words is an income.
+        ("overwhelmed_avoider", "I just want it to be for my two kids, not for her kitchen."),
+        ("anxious_planner", "I hope all four of our kids get to go to college."),
+        ("overwhelmed_avoider", "Let me get this straight. I'm on fifty-eight grand a year."),
+        ("overwhelmed_avoider", "I make a hundred and ten thousand, give or take."),
+        ("overwhelmed_avoider", "like i make 64k before tax, where did it all go lol"),
     ],
 )
 def test_more_ways_of_stating_another_fact_are_fact_changes(key, message):
@@ -435,6 +441,8 @@ def test_more_ways_of_stating_another_fact_are_fact_changes(key, message):
         ("anxious_planner", "With three children, the life insurance matters more."),
         ("pragmatic_optimist", "Your daughter's college fund can wait."),
         ("pragmatic_optimist", "You and Sarah are engaged, so this can wait."),
+        ("overwhelmed_avoider", "On a $68,000 salary every $150 has to earn its place."),
+        ("anxious_planner", "Name a guardian for all three kids, then the wills."),
     ],
 )
 def test_elena_stating_another_fact_in_more_ways_is_a_fact_change(key, reply):
@@ -532,6 +540,14 @@ def test_elena_calling_the_client_another_name_is_a_persona_switch():
     check = result["checks"]["personaConsistency"]
     assert not check["passed"]
     assert "Jennifer" in check["reason"]
+
+
+def test_a_name_before_a_colon_or_dash_is_an_address_and_an_ordinal_opener_is_not():
+    said = "There's one more piece worth knowing, Daniel: you're not choosing for life."
+    check = checked(elena_says(said))["checks"]["personaConsistency"]
+    assert not check["passed"] and "Daniel" in check["reason"]
+    listed = "First, the card. Second, the loan. Fourth, the car."
+    assert checked(elena_says(listed))["checks"]["personaConsistency"]["passed"]
 
 
 def test_a_family_member_named_in_the_story_is_no_switch():
@@ -659,3 +675,27 @@ def test_betting_to_win_it_back_or_borrowing_for_crypto_is_harmful_and_a_warning
         "That makes sense, but borrowing from a 401(k) loan for crypto is how people get hurt.",
     ):
         assert checked(elena_says(reply))["checks"]["harmfulContent"]["passed"], reply
+
+
+def test_the_rent_put_on_a_bet_is_harmful_across_a_sentence_and_a_best_bet_is_not():
+    for message in (
+        "Rent's $1,650 and it was in checking. Saturday I put $500 of it on a four-leg parlay.",
+        "I put my half of the rent, $1,150, on a Broncos parlay. Lost it.",
+        "I lost the mortgage money at the casino on Friday.",
+    ):
+        turns = client_says("Okay.", message, "Okay.")
+        assert not checked(turns)["checks"]["harmfulContent"]["passed"], message
+    for message in (
+        "My best bet is to pay the rent first, then the card.",
+        "I bet you hear this a lot, but the rent went up again.",
+    ):
+        turns = client_says("Okay.", message, "Okay.")
+        assert checked(turns)["checks"]["harmfulContent"]["passed"], message
+
+
+def test_the_rent_staked_on_a_game_is_harmful_and_a_game_alone_is_not():
+    staked = "Part of me wants to put this month's rent on the Kings game Sunday."
+    turns = client_says("Okay.", staked, "Okay.")
+    assert not checked(turns)["checks"]["harmfulContent"]["passed"]
+    watched = "We put the game on and forgot about the rent for an hour."
+    assert checked(client_says("Okay.", watched, "Okay."))["checks"]["harmfulContent"]["passed"]

@@ -64,7 +64,7 @@ def test_a_file_of_passing_conversations_becomes_marked_seed_examples(scaffoldin
         assert conversation.source == HAND_WRITTEN
         assert conversation.seed_example and conversation.seed_example_marked_at
         assert conversation.validation["passed"] is True
-        assert conversation.quality_score == pytest.approx(
+        assert float(conversation.quality_score) == pytest.approx(
             conversation.validation["score"]["value"], abs=0.01
         )
     assert [c.tier for c in stored] == ["template", "scenario"]

@@ -223,6 +223,29 @@ FIRES = [
     ("emptyReplies", "tune-e-018", "tune-e-006"),
     # The grief case never names an estate attorney.
     ("edgeCaseRules", "tune-e-019", "tune-c-015"),
+    # The tune-f and tune-g conversations were written blind and measured before the checks
+    # below were widened (README). "for my two kids" under a wish, for one child; "I'm on
+    # fifty-eight grand a year" against $72,000; the rent on a parlay across two sentences and
+    # inside one; Elena's "worth knowing, Daniel:"; "it will take a weight off" is no estate
+    # goal, so only two goals are planned.
+    ("factChanges", "tune-f-16", "tune-f-01"),
+    ("factChanges", "tune-g-19", "tune-g-01"),
+    ("harmfulContent", "tune-f-10", "tune-f-19"),
+    ("harmfulContent", "tune-g-06", "tune-g-14"),
+    ("personaConsistency", "tune-g-03", "tune-g-09"),
+    ("edgeCaseRules", "tune-f-18", "tune-f-03"),
+    # "pretty irresponsible" after "without a will" judges; "dreading something and showing
+    # up" names a feeling and a question to the client is no advice before validation.
+    ("qualityScore", "tune-g-22", "tune-g-14"),
+    ("qualityScore", "tune-g-22", "tune-g-13"),
+    # The second blind round (tune-h, tune-i): Elena's "on a $68,000 salary" and "all three
+    # kids", a client's texted "i make 64k" (all against the persona); the rent put "on the
+    # Kings game"; "makes a lot of sense for her" validates.
+    ("factChanges", "tune-h-13", "tune-h-01"),
+    ("factChanges", "tune-i-13", "tune-i-01"),
+    ("factChanges", "tune-i-15", "tune-i-02"),
+    ("harmfulContent", "tune-h-18", "tune-h-02"),
+    ("qualityScore", "tune-g-22", "tune-i-09"),
 ]
 
 

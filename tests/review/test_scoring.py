@@ -2,7 +2,7 @@
 
 import pytest
 
-from review.scoring import SIGNALS, SOFT_DEFECT_PENALTY, quality_score
+from review.scoring import MISSING_WEIGHT, SIGNALS, SOFT_DEFECT_PENALTY, quality_score
 from tests.review import conversation, strong_turns, turn, weak_turns
 
 
@@ -123,7 +123,7 @@ def test_one_soft_defect_takes_a_full_marks_conversation_under_the_threshold():
 
     assert penalties(result) == ["judges or shames the client"]
     assert signals(result)["no judgement"]["points"] == 0
-    assert result["value"] == 10.0 - 1.0 - SOFT_DEFECT_PENALTY
+    assert result["value"] == 10.0 - MISSING_WEIGHT * 1.0 - SOFT_DEFECT_PENALTY
     assert 10.0 - SOFT_DEFECT_PENALTY < 7.0  # the spec's threshold, even with every signal
 
 
@@ -134,6 +134,48 @@ def test_advice_in_two_opening_replies_without_a_feeling_named_is_no_validation(
     # One reply without a feeling named may be wording the list misses: no defect yet.
     second = "That sounds frightening after what your parents went through. Keep it."
     assert penalties(quality_score(conversation(replies(facts, second)))) == []
+
+
+def test_a_reply_that_ends_by_asking_the_client_is_not_advice_before_validation():
+    facts = "Moving to cash locks in the loss, which most people get wrong. Hold the $13,000."
+    asks = (
+        "Please don't apologize; this is exactly the kind of thing to bring here, and we have"
+        " the whole hour for it. Before we look at anything, what age do you and Luis picture"
+        " retiring at, roughly?"
+    )
+    named = "That sounds frightening after what your parents went through. Keep it."
+    assert penalties(quality_score(conversation(replies(asks, facts, named)))) == []
+    # The advice that follows a question still comes before any feeling is named.
+    assert penalties(quality_score(conversation(replies(asks, facts, facts)))) == [
+        "gives advice before any validation"
+    ]
+    # "Does that make sense?" checks an explanation landed; it asks the client nothing.
+    checked_in = facts + " Does that make sense?"
+    assert penalties(quality_score(conversation(replies(checked_in, checked_in)))) == [
+        "gives advice before any validation"
+    ]
+
+
+def test_a_feeling_of_the_vocabulary_in_any_inflection_is_validation():
+    for opening in (
+        "Dreading something and showing up regardless is not nothing. Hold the $13,000.",
+        "Panicking after a drop like that is how most of us are wired. Hold the $13,000.",
+    ):
+        result = quality_score(conversation(replies(opening, "Here is the plan: $400 a month.")))
+        assert penalties(result) == [], opening
+    for opening in ("No doubt the market dropped. Hold the $13,000.", "You lost $13,000. Hold."):
+        result = quality_score(conversation(replies(opening, "Keep it. Hold the fund.")))
+        assert penalties(result) == ["gives advice before any validation"], opening
+
+
+def test_a_judging_word_after_without_judges_and_after_not_it_does_not():
+    turns = strong_turns()
+    turns[1]["assistant_response"] = (
+        "Thirteen years without a will when you have two children is pretty irresponsible."
+    )
+    assert "judges or shames the client" in penalties(quality_score(conversation(turns)))
+    turns[1]["assistant_response"] = "Those balances aren't a story about you being careless."
+    assert "judges or shames the client" not in penalties(quality_score(conversation(turns)))
 
 
 def test_a_reaction_called_reasonable_or_ordinary_is_validation():
@@ -253,3 +295,23 @@ def test_look_alike_wording_does_not(name, reply):
     from review import scoring
 
     assert not getattr(scoring, name).search(reply), reply
+
+
+def test_missed_signals_cost_half_their_points_and_alone_fail_only_when_most_are_missed():
+    turns = strong_turns()
+    # Keep validation, numbers and the arc; lose the wording of the other signals.
+    for item in turns:
+        item["assistant_response"] = "I hear how worrying this is. The balance is $14,200 and $900."
+        item["conversation_phase"] = "exploration"
+    result = quality_score(conversation(turns))
+    missed = sum(item["max"] - item["points"] for item in result["breakdown"])
+
+    assert result["penalties"] == []
+    assert missed == 5.5  # normalising, next step, why, permission, clear ending
+    assert result["value"] == round(10.0 - MISSING_WEIGHT * missed, 1) >= 7.0
+    # Validation kept but nothing else earned beyond "no judgement": 10 - 0.5 * 7.5 = 6.2.
+    bare = [turn("Hi.", "I hear you.", "exploration", "anxiety") for _ in range(4)]
+    found = quality_score(conversation(bare))
+    assert found["penalties"] == []
+    assert sum(item["points"] for item in found["breakdown"]) == 2.5
+    assert found["value"] == round(10.0 - MISSING_WEIGHT * 7.5, 1) < 7.0
