@@ -328,7 +328,7 @@ def validate_conversation(
     errors through judgeDefects (review/judge_defects.py)."""
     judge = conversation.get("judge")
     counted = None if not judge or judge.get("heuristic") else judge
-    score = with_judge(quality_score(conversation), counted)
+    score = with_judge(quality_score(conversation), counted, _turns(conversation))
     results = {name: check(conversation) for name, check in CHECKS.items()}
     results["qualityScore"] = quality_check(score, threshold)
     results["edgeCaseRules"] = edge_case_rules(conversation)

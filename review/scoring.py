@@ -267,16 +267,17 @@ def lecturing(replies: list[tuple[int, str]]) -> str:
 
 
 def soft_defects(conversation: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """[{"defect", "points", "evidence"}] for judging, advice before validation, lecturing."""
+    """[{"defect", "kind", "points", "evidence"}] for judging, advice before validation,
+    lecturing; `kind` is the defect's name in the labelled set and the judge's verdict."""
     replies = elena_replies(_turns(conversation))
     found = {
-        "judges or shames the client": judging(replies),
-        "gives advice before any validation": no_validation(replies),
-        "lectures without asking permission": lecturing(replies),
+        ("judges or shames the client", "judgement"): judging(replies),
+        ("gives advice before any validation", "no_validation"): no_validation(replies),
+        ("lectures without asking permission", "lecturing"): lecturing(replies),
     }
     return [
-        {"defect": name, "points": -SOFT_DEFECT_PENALTY, "evidence": evidence}
-        for name, evidence in found.items()
+        {"defect": name, "kind": kind, "points": -SOFT_DEFECT_PENALTY, "evidence": evidence}
+        for (name, kind), evidence in found.items()
         if evidence
     ]
 

@@ -29,19 +29,33 @@ def test_a_models_verdict_scores_its_share_of_items_less_its_soft_defects():
     assert judged["penalties"][0]["defect"] == "lecturing"
 
 
-def test_the_quality_score_is_the_mean_of_the_checks_and_the_judges():
+def test_the_quality_score_is_the_mean_of_the_readings_less_each_soft_defect_once():
     score = {"value": 8.0, "breakdown": [], "penalties": []}
     verdict = a_verdict(
         failing=("celebrates_progress", "metaphors_appropriate"), flagged=("lecturing",)
     )
+    turns = strong_turns()
+    turns[1]["assistant_response"] += " You should have known better."
 
-    blended = with_judge(score, verdict)
-
+    # The judge's lecturing flag quotes words that are not in the text: it does not count.
+    blended = with_judge(score, verdict, strong_turns())
     assert (blended["value"], blended["deterministic"], blended["judge"]["value"]) == (
-        6.8,
+        8.5,  # (8.0 + 9.0) / 2
         8.0,
         5.5,
     )
+    assert blended["soft_defects"] == []
+    # Quoted from the text, it takes the conversation under the threshold on its own.
+    quoted = with_judge(score, verdict, turns)
+    assert (quoted["value"], quoted["soft_defects"]) == (5.0, ["lecturing"])  # 8.5 - 3.5
+    # Found by both readers, it costs once; found by the checks alone, it still counts.
+    penalised = {
+        "value": 4.5,
+        "breakdown": [],
+        "penalties": [{"defect": "lectures", "kind": "lecturing", "points": -3.5}],
+    }
+    assert with_judge(penalised, verdict, turns)["value"] == 5.0
+    assert with_judge(penalised, a_verdict(failing=()), turns)["value"] == 5.5  # (8+10)/2-3.5
     assert with_judge(score, None) == score
 
 
