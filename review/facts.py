@@ -313,10 +313,21 @@ def _status(persona: Mapping[str, Any]) -> str | None:
     return found.group(1) if found else None
 
 
+def with_numbers(persona: Mapping[str, Any], specifics: Any) -> Mapping[str, Any]:
+    """The persona with the figures its brief gave this conversation: generation moves the
+    persona's finances by up to 15% per conversation (generation/specifics.py), and the
+    client states those."""
+    numbers = specifics.get("numbers") if isinstance(specifics, Mapping) else None
+    income = numbers.get("annual_income") if isinstance(numbers, Mapping) else None
+    if not isinstance(income, int | float) or isinstance(income, bool):
+        return persona
+    return {**persona, "finances": {**(persona.get("finances") or {}), "annual_income": income}}
+
+
 def fact_changes(conversation: Mapping[str, Any]) -> tuple[Check, list[str]]:
     """The client's name, age, partner, children or income contradicting the persona or an
     earlier turn."""
-    persona = conversation.get("persona") or {}
+    persona = with_numbers(conversation.get("persona") or {}, conversation.get("specifics"))
     turns = conversation.get("turns")
     turns = turns if isinstance(turns, list) else []
     details = list(

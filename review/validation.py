@@ -33,6 +33,8 @@ def checkable(conversation: Conversation) -> dict[str, Any]:
         "arc": {**brief["arc"], "arc_type": conversation.emotional_arc.arc_type},
         "topic": brief["topic"],
         "chunk": brief["chunk"],
+        # The client's figures this conversation was asked for (the persona's, moved).
+        "specifics": brief.get("specifics") or None,
         "edge_case": {
             "edge_case_key": edge_case.edge_case_key,
             "name": edge_case.name,

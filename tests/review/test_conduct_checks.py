@@ -699,3 +699,13 @@ def test_the_rent_staked_on_a_game_is_harmful_and_a_game_alone_is_not():
     assert not checked(turns)["checks"]["harmfulContent"]["passed"]
     watched = "We put the game on and forgot about the rent for an hour."
     assert checked(client_says("Okay.", watched, "Okay."))["checks"]["harmfulContent"]["passed"]
+
+
+def test_an_income_holds_to_the_figure_the_brief_gave_this_conversation():
+    # Generation moves the persona's $72,000 by up to 15% per conversation (specifics).
+    said = client_says("Okay.", "I make $82,000 a year and it still goes nowhere.", "Okay.")
+    moved = {"numbers": {"annual_income": 82_000}}
+    assert checked(said, specifics=moved)["checks"]["factChanges"]["passed"]
+    assert not checked(said)["checks"]["factChanges"]["passed"]  # the persona's own $72,000
+    other = client_says("Okay.", "I make $64,000 a year and it still goes nowhere.", "Okay.")
+    assert not checked(other, specifics=moved)["checks"]["factChanges"]["passed"]
