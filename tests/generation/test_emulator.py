@@ -120,7 +120,7 @@ def request_for(
 def client_for(emulator: Emulator, max_retries: int = 0) -> anthropic.Anthropic:
     transport = httpx2.MockTransport(emulator.handle)
     return anthropic.Anthropic(
-        api_key="sk-ant-test-key",
+        api_key="test-key-not-a-secret",
         http_client=httpx2.Client(transport=transport),
         max_retries=max_retries,
     )
