@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from review.fact_figures import income_changes, kids_changes
-from review.statements import Turn, said, stated, story
+from review.statements import Turn, said, same_person, stated, story
 
 Check = dict[str, Any]
 
@@ -284,13 +284,6 @@ def partner_changes(persona: Mapping[str, Any], turns: list[Turn]) -> list[str]:
         if status and not _same_status(said_status := found.group("status").lower(), status)
     ]
     return changes
-
-
-def same_person(name: str, other: str) -> bool:
-    """The same name, or one a short form of the other ("Pri" for Priya, "Jen" for
-    Jennifer)."""
-    short, long = sorted((name, other), key=len)
-    return long.startswith(short) and len(short) >= 3
 
 
 def _same_status(said: str, status: str) -> bool:

@@ -33,6 +33,13 @@ def said(turn: Turn, key: str) -> str:
     return str(turn.get(key) or "") if isinstance(turn, Mapping) else ""
 
 
+def same_person(name: str, other: str) -> bool:
+    """The same name, or one a short form of the other ("Pri" for Priya, "Jen" for
+    Jennifer)."""
+    short, long = sorted((name, other), key=len)
+    return long.startswith(short) and len(short) >= 3
+
+
 def story(persona: Mapping[str, Any]) -> str:
     """The persona's description and demographics as one text."""
     return " ".join(
