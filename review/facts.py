@@ -6,8 +6,9 @@ it as true now (review.statements): the client naming themselves ("my name is", 
 "I'm in my fifties", "I'll be 40 in March", "being 39"; not "until I'm 75" or "retire at
 67"), a partner named or said to be there or not ("my husband Carlos", "Mark and I have been
 married", "my wife" with no partner in the story, "I'm divorced", "a single mom"),
-and what Elena says of them. Children and income are in review.fact_figures. Capitalised
-sentence openers ("Exactly,", "Fourth,") are never names.
+and what Elena says of them. Children and income are in review.fact_figures, people Elena
+names whom nobody introduced in review.fact_names. Capitalised sentence openers ("Exactly,",
+"Fourth,") are never names.
 """
 
 import re
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from review.fact_figures import income_changes, kids_changes
+from review.fact_names import context_words, unintroduced_names
 from review.statements import Turn, said, same_person, stated, story
 
 Check = dict[str, Any]
@@ -319,7 +321,7 @@ def with_numbers(persona: Mapping[str, Any], specifics: Any) -> Mapping[str, Any
 
 def fact_changes(conversation: Mapping[str, Any]) -> tuple[Check, list[str]]:
     """The client's name, age, partner, children or income contradicting the persona or an
-    earlier turn."""
+    earlier turn, or Elena naming someone nobody introduced (review.fact_names)."""
     persona = with_numbers(conversation.get("persona") or {}, conversation.get("specifics"))
     turns = conversation.get("turns")
     turns = turns if isinstance(turns, list) else []
@@ -330,6 +332,9 @@ def fact_changes(conversation: Mapping[str, Any]) -> tuple[Check, list[str]]:
             + partner_changes(persona, turns)
             + kids_changes(persona, turns)
             + income_changes(persona, turns)
+            + unintroduced_names(
+                turns, known_names(persona) | context_words(conversation), ADDRESSES
+            )
         )
     )
     passed = not details

@@ -39,6 +39,8 @@ def checkable(conversation: Conversation) -> dict[str, Any]:
             "edge_case_key": edge_case.edge_case_key,
             "name": edge_case.name,
             "edge_case_type": edge_case.edge_case_type,
+            # Its text: the people it names (review.fact_names).
+            "expected_behavior": edge_case.expected_behavior,
             "rules": edge_case.rules,
         }
         if edge_case

@@ -11,6 +11,7 @@ import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
 
+from eidataset.models import EdgeCase
 from generation.models import Conversation
 from review.file_checks import KEYS
 from tests.review import strong_turns
@@ -136,6 +137,33 @@ def test_a_word_outside_the_vocabulary_is_a_warning_not_a_failure(scaffolding, t
     assert result["passed"] is True and result["failed_checks"] == []
     assert result["warnings"] == [
         "Emotion 'frazzled' is not in the emotion vocabulary and maps to none of its labels"
+    ]
+
+
+@pytest.mark.django_db
+def test_elena_may_name_whom_the_document_or_the_edge_case_names_and_nobody_else(
+    scaffolding, tmp_path
+):
+    EdgeCase.objects.filter(edge_case_key="gambling_payday_loan_spiral").update(
+        expected_behavior="Marcus's friend Tobias lent him $300 for rent."
+    )
+    turns = strong_turns()
+    turns[2]["assistant_response"] += " Hannah in that guide started the same way."
+    turns[3]["assistant_response"] += " And pay Tobias back after the 27% card."
+    document = "A case study: Hannah lists her cards on one page."
+    scenario = record(id="scenario", tier="scenario", chunk_text=document, turns=turns[:3])
+    edge = record(id="edge", tier="edge_case", edge_case_key="gambling_payday_loan_spiral")
+    edge["turns"] = strong_turns()[:3] + turns[3:]
+    made_up = record(id="made-up", turns=turns)
+    path = write_lines(tmp_path, scenario, edge, made_up)
+
+    results = {r["id"]: r for r in map(json.loads, run(path, "--json").splitlines())}
+
+    assert "factChanges" not in results["scenario"]["failed_checks"]
+    assert "factChanges" not in results["edge"]["failed_checks"]
+    assert [e for e in results["made-up"]["errors"] if e.startswith("Fact change")] == [
+        "Fact change: turn 3: Elena names Hannah, whom the conversation never introduced",
+        "Fact change: turn 4: Elena names Tobias, whom the conversation never introduced",
     ]
 
 

@@ -349,6 +349,48 @@ def test_the_personas_family_and_sentence_openers_are_not_switches():
     assert result["checks"]["personaConsistency"]["switches"] == 0
 
 
+def test_elena_naming_someone_nobody_introduced_is_a_fact_change():
+    # Sofia is another persona's daughter; Marcus never mentions her.
+    said = "It sounds like Sofia's worry is the real cost here, more than the interest."
+    result = validate_conversation(with_said("assistant_response", 3, said))
+    facts = result["checks"]["factChanges"]
+
+    assert facts["passed"] is False
+    assert facts["changes"] == ["turn 3: Elena names Sofia, whom the conversation never introduced"]
+    assert result["errors"] == [
+        "Fact change: turn 3: Elena names Sofia, whom the conversation never introduced"
+    ]
+    assert result["passed"] is False
+
+
+def test_a_name_elena_uses_before_the_client_gives_it_is_a_fact_change():
+    turns = strong_turns()
+    turns[0]["assistant_response"] += " Does Nadia know about the cards?"
+    turns[1]["user_input"] += " My sister Nadia lent me $200 last month."
+    turns[2]["assistant_response"] += " Nadia sounds like a good person to have in your corner."
+
+    assert validate_conversation(conversation(turns))["checks"]["factChanges"]["changes"] == [
+        "turn 1: Elena names Nadia, whom the conversation never introduced"
+    ]
+
+
+def test_names_the_client_the_story_or_the_brief_gave_are_not_fact_changes():
+    turns = strong_turns()
+    turns[1]["user_input"] += " My sister Nadia says to just cut the cable."
+    turns[1]["assistant_response"] += " Nadia has a point, and Lily comes first."
+    turns[2]["assistant_response"] += (
+        " Dave Ramsey and Charles Schwab would order the cards differently, and Uncle Sam"
+        " takes his share either way. Like Hannah in the guide, start with one card."
+    )
+    turns[3]["assistant_response"] += " Ask Omar at the credit union about a lower rate."
+    chunk = {"document_title": "Paying down cards", "text": "Hannah pays her smallest card."}
+    edge_case = {"name": "A friend's advice", "expected_behavior": "His friend Omar helps."}
+    result = validate_conversation(conversation(turns, chunk=chunk, edge_case=edge_case))
+
+    assert result["checks"]["factChanges"]["passed"] is True
+    assert result["errors"] == []
+
+
 # --- edge case rules, one kind at a time via the shipped edge cases ----------------------
 
 
