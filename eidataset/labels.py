@@ -33,7 +33,10 @@ CHECK_DESCRIPTIONS = {
     "productRecommendation": "No specific fund, ticker or product recommended (every tier)",
     "roleBreak": "Elena stays in role (no AI disclaimers, other names or talk of prompts)",
     "emptyReplies": "No empty or one-word replies from Elena, no empty client messages",
-    "factChanges": "The client's name, age, partner, children and income stay the same",
+    "factChanges": (
+        "The client's name, age, partner, children and income stay the same, and Elena names"
+        " nobody the conversation has not introduced"
+    ),
     "judgeDefects": "No hard defect that the judge (a model) flags with a quote found in the text",
 }
 # The kinds of an edge case's rules (eidataset/rules.py), as the rules' editor offers them.
