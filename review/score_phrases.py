@@ -132,6 +132,7 @@ JUDGEMENT = re.compile(
     r"|(?:was|were|made|that[’']s been) (?:a |an |some )?(?:really |pretty |very )?(?:bad|poor"
     r"|terrible|dumb|silly|unwise|questionable) (?:decision|choice|idea|move|call|judg(?:e)?ment)s?"
     r"|(?:that|this|it) was (?:a )?(?:big |huge |real |costly )?mistake"
+    r"|(?:choices?|decisions?|moves?|purchases?) (?:that|which) (?:worked|work) against you"
     r"|you made a (?:big |huge |real |costly )?mistake|hard to understand(?=[.!]| why you"
     r"| how you)|you (?:knew|know) better|(?:I[’']m|I am) (?:surprised|disappointed) (?:that "
     r"|in )?you|of all people|no one (?:forced|made) you|you (?:should|ought to|could) have "

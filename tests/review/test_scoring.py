@@ -212,8 +212,12 @@ def test_a_verdict_on_a_choice_the_client_made_is_judgement_and_advice_about_nex
 
 
 def test_blaming_a_past_choice_judges_and_saying_what_the_client_should_have_does_not():
-    blame = "Honestly, that's something you really should have checked when you started."
-    assert "judges or shames the client" in penalties(quality_score(conversation(replies(blame))))
+    for blame in (
+        "Honestly, that's something you really should have checked when you started.",
+        "Those were choices that worked against you, and you can't afford them now.",
+    ):
+        found = penalties(quality_score(conversation(replies(blame))))
+        assert "judges or shames the client" in found, blame
     for fine in (
         "Of course you feel uneasy. You should have received a 1099 by now.",
         "Of course you feel uneasy. By June you should have a $2,000 cushion.",
