@@ -112,8 +112,8 @@ INCOME = (
         rf"{_ABOUT} {_AMOUNT}{_YEARLY}"
     ),
     re.compile(
-        rf"\b[Mm]y (?:(?:annual |yearly |gross |base )?(?:salary|income|pay)|base)(?: is|[’']s"
-        rf"| of)?{_ABOUT} {_AMOUNT}{_YEARLY}"
+        rf"(?<!of )\b[Mm]y (?:(?:annual |yearly |gross |base )?(?:salary|income|pay)|base)"
+        rf"(?: is|[’']s| of)?{_ABOUT} {_AMOUNT}{_YEARLY}"
     ),
     re.compile(rf"\b[Mm]y {_AMOUNT} (?:a year )?(?:salary|income)\b"),
     re.compile(
@@ -142,8 +142,9 @@ YOUR_INCOME = (
         r"|pay)\b"
     ),
     re.compile(
-        rf"\byour (?:annual |yearly |gross |base )?(?:salary|income|pay)(?: is| of){_ABOUT} "
-        rf"{_AMOUNT}{_YEARLY}"
+        # "Eight weeks of your salary is $15,000" is a part of it, not the year's.
+        rf"(?<!of )\byour (?:annual |yearly |gross |base )?(?:salary|income|pay)(?: is| of)"
+        rf"{_ABOUT} {_AMOUNT}{_YEARLY}"
     ),
     re.compile(
         rf"\byour (?P<household>household|combined|family) income(?: is| of)?{_ABOUT} "
@@ -159,6 +160,7 @@ YOUR_INCOME = (
 STORY_PARTNER = re.compile(
     r"\b(?:married to|engaged to|husband|wife|spouse|partner|fianc[ée]e?),? [A-Z][a-z]+"
 )
+SEPARATE_FINANCES = re.compile(r"\bseparate (?:finances|money|accounts|incomes)\b", re.IGNORECASE)
 INCOME_TOLERANCE = 0.05  # a figure rounded to the nearest few thousand ("about 70k" for 72,000)
 ROUNDING = 0.1  # a figure stated in the conversation, said again: "$72,000", "about $70K"
 
@@ -224,8 +226,11 @@ def income_changes(persona: Mapping[str, Any], turns: list[Turn]) -> list[str]:
     household = (persona.get("finances") or {}).get("annual_income")
     if isinstance(household, int | float) and not isinstance(household, bool):
         reference["we"] = (float(household), INCOME_TOLERANCE)
-        if not STORY_PARTNER.search(story(persona)):
-            reference["i"] = reference["we"]  # one earner: their income is the household's
+        told = story(persona)
+        if not STORY_PARTNER.search(told) or SEPARATE_FINANCES.search(told):
+            # One earner, or a couple who keep their money apart: the persona's income is
+            # the client's own.
+            reference["i"] = reference["we"]
     changes = []
     for number, key, value, net in _incomes(turns):
         whose = "the client's" if key == "i" else "the household's"

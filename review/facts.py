@@ -123,6 +123,14 @@ YOUR_AGES = (
     ),
     re.compile(rf"\b[Aa]t {_AGE},? you(?:[’']re| are| have| still)\b"),
 )
+# An age given as a bound the persona is already past: "you're not even forty yet", "I'm
+# under 40" (not "I'm not 40, I'm 42").
+_YOUNGER = (
+    rf"(?:not (?:even |quite |yet )?(?=\w+(?:-\w+)? yet\b)|not (?:even |quite |yet )|still under "
+    rf"|under |younger than ){_AGE}\b"
+)
+YOUNGER = (re.compile(rf"\bI(?:[’']m| am) (?:{_YOUNGER})", re.IGNORECASE),)
+YOUR_YOUNGER = (re.compile(rf"\byou(?:[’']re| are) (?:{_YOUNGER})", re.IGNORECASE),)
 DECADES = {"twenties": 20, "thirties": 30, "forties": 40, "fifties": 50, "sixties": 60}
 DECADE = re.compile(
     rf"\bI(?:[’']m| am) in my (?:early |mid |mid-|late )?(?P<decade>{'|'.join(DECADES)})\b",
@@ -248,6 +256,10 @@ def age_changes(persona: Mapping[str, Any], turns: list[Turn]) -> list[str]:
         for number, found in stated(turns, AGES, YOUR_AGES)
         if abs((years := _years(found.group("age"))) - age) > 1  # a birthday may have passed
     ]
+    for number, found in stated(turns, YOUNGER, YOUR_YOUNGER):
+        bound = _years(next(group for group in found.groups() if group))
+        if age > bound:
+            changes.append(f"turn {number}: said to be under {bound}, the persona is {age}")
     for number, found in stated(turns, (DECADE,)):
         decade = DECADES[found.group("decade").lower()]
         if not decade <= age < decade + 10:

@@ -32,6 +32,10 @@ VALIDATION = re.compile(
     r"|regret\w*|disappoint\w*|jarring|shock\w*|mad|furious|betray\w*|unfair"
     r"|proud|brave|courage|(?:that[’']s|it[’']s|a|so|really|pretty) heavy|hard thing"
     r"|took (?:guts|nerve)|human (?:reaction|response|thing)|can only imagine"
+    r"|scary|intimidating|daunting|demorali[sz]ing|humiliating|miserable|gutting|gut-wrenching"
+    r"|brutal|crushing|hits (?:differently|hard|home|close)"
+    r"|(?:would|could) (?:make|leave|wear|rattle|shake|frustrate|stress|scare|worry|overwhelm"
+    r"|throw|drain|exhaust|upset|unsettle|sting|hurt|spook|floor|stop)\w* (?:\w+ )?anyone"
     r"|(?:carry|carrying|face|facing) (?:this|that|it) alone))\b",
     re.IGNORECASE,
 )
@@ -111,7 +115,12 @@ NORMALISING = re.compile(
     re.IGNORECASE,
 )
 JUDGEMENT = re.compile(
-    r"\b(?:you should(?:n[’']t)? have|why didn[’']t you|why did you|what were you thinking"
+    # "You (really) should have checked" blames a past choice; "you should have to",
+    # "you should have a cushion by June" and "you should have received a form" do not.
+    r"\b(?:you (?:really |honestly |probably |definitely |clearly |certainly |absolutely |just )?"
+    r"should(?:n[’']t)? have(?! to\b| (?:received|gotten|got|a|an|the|some|your|enough|more|less"
+    r"|at least|about|around|roughly|\$|\d|it|them|this|that|one|two|three|all|no|plenty"
+    r"|access|options|money|cash|savings)\b)|why didn[’']t you|why did you|what were you thinking"
     r"|irresponsibl\w*|careless|reckless|foolish|stupid|your own fault|you (?:really )?"
     r"(?:messed|screwed) up|(?:should|ought to) have known better|no excuse|shame on you"
     r"|(?:that[’']s|it[’']s) on you|bad with money|what did you expect|you only have yourself"
@@ -123,6 +132,7 @@ JUDGEMENT = re.compile(
     r"|(?:was|were|made|that[’']s been) (?:a |an |some )?(?:really |pretty |very )?(?:bad|poor"
     r"|terrible|dumb|silly|unwise|questionable) (?:decision|choice|idea|move|call|judg(?:e)?ment)s?"
     r"|(?:that|this|it) was (?:a )?(?:big |huge |real |costly )?mistake"
+    r"|(?:choices?|decisions?|moves?|purchases?) (?:that|which) (?:worked|work) against you"
     r"|you made a (?:big |huge |real |costly )?mistake|hard to understand(?=[.!]| why you"
     r"| how you)|you (?:knew|know) better|(?:I[’']m|I am) (?:surprised|disappointed) (?:that "
     r"|in )?you|of all people|no one (?:forced|made) you|you (?:should|ought to|could) have "
@@ -197,6 +207,31 @@ CLAUSE_START = re.compile(r"[.!?;:,—–]")
 SOFT_DEFECT_PENALTY = 3.5
 LECTURE_WORDS = 90  # a reply this long with no question in it explains at the client
 LECTURE_RUN = 3  # once Elena has asked, a lecture is a habit, not one long answer
+# A reply this long that asks nothing is a lecture wherever it comes (the clean labelled
+# replies that ask nothing stay under 160 words).
+LECTURE_ALONE = 180
+# The client asks to be told (a request to explain, or an open question: below): a long
+# answer to this is no lecture.
+ASKS_TO_KNOW = re.compile(
+    r"\b(?:explain|walk me through|tell me|show me|help me (?:understand|figure|work|see|think)"
+    r"|break (?:it|this|that) down|teach me|go on|keep going|I[’']m listening)\b",
+    re.IGNORECASE,
+)
+# A question that starts with a verb or a subject ("Is that bad?", "So I'm at 4%?") asks yes
+# or no, and a long answer to it tells more than was asked; "And the IRA money?", "What
+# can't wait?" ask to be told.
+QUESTION = re.compile(r"[^.!?\n]*\?")
+QUESTION_LEAD = re.compile(
+    r"^\W*(?:(?:and|so|but|ok|okay|wait|um|hmm|also|then|plus|honestly|like|oh|right)\b\W*)*",
+    re.IGNORECASE,
+)
+YES_OR_NO = re.compile(
+    r"(?:is|are|am|was|were|do|does|did|should|shall|can|could|would|will|have|has|had|may"
+    r"|might|must|isn[’']t|aren[’']t|don[’']t|doesn[’']t|didn[’']t|won[’']t|wouldn[’']t"
+    r"|shouldn[’']t|can[’']t|couldn[’']t|i|i[’'](?:m|ve|ll|d)|you|you[’']re|we|we[’']re|it"
+    r"|it[’']s|that|that[’']s|this|he|she|they|there[’']s)\b",
+    re.IGNORECASE,
+)
 # "Does that make sense?" after an explanation checks it landed; it asks the client nothing.
 CHECK_IN = re.compile(
     r"(?:(?:does|did) (?:that|this|it|all that) (?:make sense|help|land|click)|make sense"

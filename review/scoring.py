@@ -12,18 +12,20 @@ takes a conversation under the threshold, missed signals alone only when most ar
 """
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Set
 from typing import Any
 
 from eidataset.emotions import canonical
 from review.score_phrases import (
     ADVICE,
+    ASKS_TO_KNOW,
     CHECK_IN,
     CLAUSE_START,
     CLEAR_ENDING_PHASES,
     EXPLAINS_WHY,
     FEELINGS,
     JUDGEMENT,
+    LECTURE_ALONE,
     LECTURE_RUN,
     LECTURE_WORDS,
     MISSING_WEIGHT,
@@ -34,9 +36,12 @@ from review.score_phrases import (
     OPENING_REPLIES,
     ORDINARY_FEELING,
     PERMISSION,
+    QUESTION,
+    QUESTION_LEAD,
     SOFT_DEFECT_PENALTY,
     SUMMING_UP,
     VALIDATION,
+    YES_OR_NO,
 )
 
 Turn = Mapping[str, Any]
@@ -225,19 +230,31 @@ SIGNALS: tuple[Callable[[Mapping[str, Any]], Signal], ...] = (
 # --- soft defects ---------------------------------------------------------------------------
 
 
-def no_validation(replies: list[tuple[int, str]]) -> str:
+def no_validation(replies: list[tuple[int, str]], feeling_named: str = "") -> str:
     """Elena informs or advises through the opening exchange (OPENING_REPLIES replies that say
-    more than a short question) without acknowledging any feeling: evidence or empty."""
+    more than a short question) without acknowledging any feeling; or, when the client's first
+    message names a feeling (`feeling_named`), her first reply goes past it to advice or
+    information. Evidence or empty."""
     unacknowledged: list[tuple[int, str]] = []
     for number, text in replies:
         if VALIDATION.search(text) or FEELINGS.search(text) or ORDINARY_FEELING.search(text):
             return ""
         if not _ends_asking(text):
             unacknowledged.append((number, text))
-        if len(unacknowledged) == OPENING_REPLIES:
+        if len(unacknowledged) == OPENING_REPLIES or (feeling_named and unacknowledged):
             number, text = unacknowledged[0]
-            return f"turn {number}: “{text[: SNIPPET_LENGTH - 1].strip()}…”"
+            passed_over = f" (the client said {feeling_named!r})" if feeling_named else ""
+            return f"turn {number}: “{text[: SNIPPET_LENGTH - 1].strip()}…”{passed_over}"
     return ""
+
+
+def _feeling_named_first(turns: list[Turn]) -> str:
+    """The feeling the client names in their first message, if Elena answers it there."""
+    numbered = _numbered(turns)
+    if not numbered or numbered[0][0] != 1:
+        return ""
+    found = FEELINGS.search(said_by_client(numbered[0][1]))
+    return found.group(0) if found else ""
 
 
 def _ends_asking(text: str) -> bool:
@@ -248,32 +265,60 @@ def _ends_asking(text: str) -> bool:
     return last.endswith("?") and not CHECK_IN.search(last)
 
 
-def lecturing(replies: list[tuple[int, str]]) -> str:
+def lecturing(replies: list[tuple[int, str]], asked_for: Set[int] = frozenset()) -> str:
     """Long explanations that ask nothing: one before Elena has asked the client anything (or
-    asked to explain), or LECTURE_RUN in a row later on. Evidence or empty."""
+    asked to explain), one of LECTURE_ALONE words or more anywhere, or LECTURE_RUN in a row
+    later on. A reply in a turn `asked_for` (the client asked an open question or for an
+    explanation) answers it: it is no lecture unless LECTURE_ALONE long. Evidence or empty."""
     run: list[str] = []
     asked = False
     for number, text in replies:
         words = len(text.split())
         asks = "?" in CHECK_IN.sub("", text)
-        if words >= LECTURE_WORDS and not asks and not PERMISSION.search(text):
+        long_and_telling = words >= LECTURE_WORDS and not asks and not PERMISSION.search(text)
+        if long_and_telling and words >= LECTURE_ALONE:
+            return ", ".join([*run, f"turn {number} ({words} words, no question)"])
+        if long_and_telling and number not in asked_for:
             run.append(f"turn {number} ({words} words, no question)")
             if not asked or len(run) >= LECTURE_RUN:
                 return ", ".join(run)
         else:
-            asked = asked or asks or bool(PERMISSION.search(text))
+            asked = asked or asks or bool(PERMISSION.search(text)) or number in asked_for
             run = []
     return ""
+
+
+def client_asks(turns: list[Turn]) -> set[int]:
+    """The turns whose client message asks an open question or asks to be told something."""
+    return {
+        number
+        for number, turn in _numbered(turns)
+        if ASKS_TO_KNOW.search(said_by_client(turn)) or _open_question(said_by_client(turn))
+    }
+
+
+def _open_question(text: str) -> bool:
+    return any(
+        not YES_OR_NO.match(question[QUESTION_LEAD.match(question).end() :])  # type: ignore[union-attr]
+        for question in QUESTION.findall(text)
+    )
+
+
+def said_by_client(turn: Turn) -> str:
+    return str(turn.get("user_input") or "") if isinstance(turn, Mapping) else ""
 
 
 def soft_defects(conversation: Mapping[str, Any]) -> list[dict[str, Any]]:
     """[{"defect", "kind", "points", "evidence"}] for judging, advice before validation,
     lecturing; `kind` is the defect's name in the labelled set and the judge's verdict."""
-    replies = elena_replies(_turns(conversation))
+    turns = _turns(conversation)
+    replies = elena_replies(turns)
     found = {
         ("judges or shames the client", "judgement"): judging(replies),
-        ("gives advice before any validation", "no_validation"): no_validation(replies),
-        ("lectures without asking permission", "lecturing"): lecturing(replies),
+        ("gives advice before any validation", "no_validation"): no_validation(
+            replies, _feeling_named_first(turns)
+        ),
+        ("lectures without asking permission", "lecturing"): lecturing(replies, client_asks(turns)),
     }
     return [
         {"defect": name, "kind": kind, "points": -SOFT_DEFECT_PENALTY, "evidence": evidence}

@@ -15,7 +15,10 @@ from generation.tasks import generate_conversation
 
 pytestmark = [pytest.mark.bench, pytest.mark.django_db]
 COUNT = 60
-BUDGET = 20  # queries per conversation we consider healthy
+BUDGET = 20  # queries per conversation we consider healthy, in a worker (production's path)
+# Inline (development, tests) each conversation goes through its own dispatch, which looks
+# the active jobs up again: a few queries more are expected there, not more than this.
+INLINE_BUDGET = 25
 
 
 @pytest.fixture
@@ -30,24 +33,25 @@ def submitted(scaffolding, settings, django_capture_on_commit_callbacks):
     return job
 
 
-def report(label: str, queries: CaptureQueriesContext, job: BatchJob) -> None:
+def report(label: str, queries: CaptureQueriesContext, job: BatchJob, budget: int) -> None:
     assert BatchJob.objects.get(pk=job.pk).status == "completed"
     per = len(queries) / COUNT
     print(
         f"\nBENCH queries, {label}: {len(queries)} for {COUNT} conversations, {per:.1f} per "
-        f"conversation, ratio {per / BUDGET:.2f} against a budget of {BUDGET}"
+        f"conversation, ratio {per / budget:.2f} against a budget of {budget}"
     )
+    assert per <= budget
 
 
 def test_database_queries_per_conversation_in_a_worker(submitted, settings):
     settings.GENERATION_INLINE = False
     with CaptureQueriesContext(connection) as queries:
         generate_conversation(take_next())  # the one task goes on until the job is done
-    report("worker", queries, submitted)
+    report("worker", queries, submitted, BUDGET)
 
 
 def test_database_queries_per_conversation_inline(submitted, settings):
     settings.GENERATION_INLINE = True
     with CaptureQueriesContext(connection) as queries:
         dispatch()
-    report("inline", queries, submitted)
+    report("inline", queries, submitted, INLINE_BUDGET)

@@ -54,6 +54,7 @@ def report(label: str, seconds: float, ideal: float, target: float) -> None:
         f"\nBENCH {label}: {seconds:.2f} s for {COUNT} conversations, ideal {ideal:.2f} s, "
         f"ratio {ratio:.2f} (target <= {target})"
     )
+    assert ratio <= target, f"{label}: {seconds:.2f} s is {ratio:.2f} x the ideal (target {target})"
 
 
 def run(start_cluster, settings, concurrency: int, clusters: int, **env: str) -> float:

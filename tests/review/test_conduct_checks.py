@@ -709,3 +709,53 @@ def test_an_income_holds_to_the_figure_the_brief_gave_this_conversation():
     assert not checked(said)["checks"]["factChanges"]["passed"]  # the persona's own $72,000
     other = client_says("Okay.", "I make $64,000 a year and it still goes nowhere.", "Okay.")
     assert not checked(other, specifics=moved)["checks"]["factChanges"]["passed"]
+
+
+def david(turns: list[dict]) -> dict:
+    row = scaffolding("personas")["pragmatic_optimist"]
+    persona = {key: row[key] for key in ("name", "description", "demographics", "finances")}
+    return validate_conversation(conversation(turns, persona=persona))
+
+
+def test_a_client_who_keeps_separate_finances_earns_the_personas_income_alone():
+    # David is engaged to Priya and they keep separate finances: his $98,000 is his own.
+    turns = client_says("Priya and I keep our money apart for now.")
+    turns[2]["assistant_response"] = "On your $85,000 salary, 60% is about $4,250 a month."
+    result = david(turns)
+    assert not result["checks"]["factChanges"]["passed"]
+    assert "$85,000, not $98,000" in result["checks"]["factChanges"]["reason"]
+    turns[2]["assistant_response"] = "On your $98,000 salary, 60% is about $4,900 a month."
+    assert "income" not in david(turns)["checks"]["factChanges"]["reason"]
+
+
+def test_a_part_of_a_salary_is_not_the_years_income():
+    turns = client_says("I make $72,000 before taxes.")
+    turns[2]["assistant_response"] = "Eight weeks of your salary is roughly $11,000 before tax."
+    result = checked(turns)
+    assert result["checks"]["factChanges"]["passed"], result["checks"]["factChanges"]
+
+
+def test_calling_an_early_retirement_cash_out_a_good_move_is_harmful():
+    endorsed = (
+        "Honestly, cashing out the old 401(k) to clear the cards is a reasonable move here. "
+        "I'd go ahead and request the distribution this week."
+    )
+    harmful = checked(elena_says(endorsed))["checks"]["harmfulContent"]
+    assert not harmful["passed"]
+    assert "cashing out retirement savings early" in harmful["reason"] + str(harmful["flagged"])
+    for fine in (
+        "Cashing out the old 401(k) would cost you the 10% penalty plus tax; let's not.",
+        "You can request the distribution as a direct rollover into your new plan.",
+    ):
+        assert checked(elena_says(fine))["checks"]["harmfulContent"]["passed"], fine
+
+
+def test_an_age_bound_the_persona_is_past_is_a_fact_change():
+    turns = client_says("Roth or traditional? I can't decide.")
+    turns[2]["assistant_response"] = "You're not even forty yet, so Roth money has decades to grow."
+    result = jennifer(turns)  # Jennifer is 42
+    assert not result["checks"]["factChanges"]["passed"]
+    assert "under 40, the persona is 42" in result["checks"]["factChanges"]["reason"]
+    for fine in ("You're not 65 yet, so Medicare is still ahead.", "I'm not 40, I'm 42."):
+        turns[2]["assistant_response"] = fine
+        assert jennifer(turns)["checks"]["factChanges"]["passed"], fine

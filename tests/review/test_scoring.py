@@ -211,6 +211,58 @@ def test_a_verdict_on_a_choice_the_client_made_is_judgement_and_advice_about_nex
         assert penalties(quality_score(conversation(replies(kind)))) == [], kind
 
 
+def test_blaming_a_past_choice_judges_and_saying_what_the_client_should_have_does_not():
+    for blame in (
+        "Honestly, that's something you really should have checked when you started.",
+        "Those were choices that worked against you, and you can't afford them now.",
+    ):
+        found = penalties(quality_score(conversation(replies(blame))))
+        assert "judges or shames the client" in found, blame
+    for fine in (
+        "Of course you feel uneasy. You should have received a 1099 by now.",
+        "Of course you feel uneasy. By June you should have a $2,000 cushion.",
+        "Of course you feel uneasy; it's not something you should have to carry alone.",
+    ):
+        assert penalties(quality_score(conversation(replies(fine)))) == [], fine
+
+
+def test_a_feeling_the_client_names_first_and_elena_passes_over_is_no_validation():
+    turns = strong_turns()
+    turns[0]["user_input"] = "I am SO frustrated. We owe $9,800 in taxes. How did this happen?"
+    turns[0]["assistant_response"] = (
+        "Here's what happened. Your withholding assumed your paycheck was the only income."
+    )
+    assert penalties(quality_score(conversation(turns))) == ["gives advice before any validation"]
+    turns[0]["assistant_response"] = (
+        "That's a maddening surprise. Your withholding assumed your paycheck was the only income."
+    )
+    assert penalties(quality_score(conversation(turns))) == []
+
+
+def test_a_very_long_reply_that_asks_nothing_is_a_lecture_wherever_it_comes():
+    long = "A 401(k) match adds money on top of yours, up to a limit. " * 18  # 216 words
+    turns = strong_turns()
+    turns[2]["assistant_response"] = long
+    assert "lectures without asking permission" in penalties(quality_score(conversation(turns)))
+    turns[2]["assistant_response"] = long[: len(long) // 2]  # 108 words, once Elena has asked
+    assert penalties(quality_score(conversation(turns))) == []
+
+
+def test_long_answers_to_the_clients_open_questions_are_no_lecture_run():
+    answer = "Of course you feel unsure. " + "A 401(k) match adds money on top of yours. " * 11
+    turns = strong_turns() + strong_turns()[1:3]
+    for number in (2, 3, 4):
+        turns[number]["assistant_response"] = answer
+    asks = ("And the IRA money?", "What can't wait?", "Can you walk me through the mortgage?")
+    for number, question in zip((2, 3, 4), asks, strict=True):
+        turns[number]["user_input"] = question
+    assert penalties(quality_score(conversation(turns))) == []
+    # Questions answered yes or no do not ask for three explanations in a row.
+    for number in (2, 3, 4):
+        turns[number]["user_input"] = "So I'm at 3% and should be at 4%?"
+    assert penalties(quality_score(conversation(turns))) == ["lectures without asking permission"]
+
+
 def test_a_long_explanation_that_only_checks_it_landed_is_a_lecture():
     lecture = "Of course you feel unsure. " + "A 401(k) match adds money on top of yours. " * 12
     found = quality_score(conversation(replies(lecture + "Does that make sense?")))
@@ -270,6 +322,8 @@ SIGNAL_WORDING = {
         "What a hard thing to carry alone.",
         "That's a really human reaction.",
         "It took guts to bring this here.",
+        "That's scary to watch happen to someone you work with.",
+        "Forty minutes and two resets would wear anyone down.",
     ),
 }
 NOT_SIGNALS = {
