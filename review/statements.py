@@ -54,8 +54,19 @@ def clause_start(text: str, at: int) -> int:
 
 
 def now(text: str, found: re.Match[str], moved: re.Pattern[str] = NOT_NOW) -> bool:
-    """The match states a present fact: nothing earlier in its clause moves it in time."""
+    """The match states a present fact: nothing earlier in its clause moves it in time, and
+    it is not inside quotation marks (a document quoted, someone else's words)."""
+    if quoted(text, found.start()):
+        return False
     return not moved.search(text, clause_start(text, found.start()), found.start())
+
+
+# A passage in double quotation marks: "a 1% increase on a $60,000 salary is $600 a year".
+QUOTED = re.compile(r"“[^”]*”|\"[^\"\n]*\"")
+
+
+def quoted(text: str, at: int) -> bool:
+    return any(span.start() < at < span.end() for span in QUOTED.finditer(text))
 
 
 def stated(

@@ -759,3 +759,14 @@ def test_an_age_bound_the_persona_is_past_is_a_fact_change():
     for fine in ("You're not 65 yet, so Medicare is still ahead.", "I'm not 40, I'm 42."):
         turns[2]["assistant_response"] = fine
         assert jennifer(turns)["checks"]["factChanges"]["passed"], fine
+
+
+def test_a_figure_inside_quotation_marks_is_not_the_clients():
+    turns = client_says("I make $72,000 before taxes.")
+    turns[2]["assistant_response"] = (
+        'The guide puts it well: "A 1% increase on a $60,000 salary is $600 a year." '
+        "For you that's $720."
+    )
+    assert checked(turns)["checks"]["factChanges"]["passed"], checked(turns)["checks"]
+    turns[2]["assistant_response"] = "On a $60,000 salary, a 1% increase is $600 a year."
+    assert not checked(turns)["checks"]["factChanges"]["passed"]
