@@ -40,6 +40,7 @@ def close(
     row = (
         GenerationAttempt.objects.select_for_update()
         .filter(pk=attempt.pk)
+        .order_by()  # no join for the default ordering: FOR UPDATE would lock its rows too
         .values("cost", "cost_estimated", "ended_at")
         .first()
     )

@@ -131,6 +131,24 @@ def test_a_reply_without_a_request_id_is_stored(submit):
     assert (attempt.outcome, attempt.request_id) == ("ok", "")
 
 
+def test_storing_a_reply_locks_no_job_row_exclusively(submit):
+    """Workers storing replies of the same job do not wait for each other: the job row is
+    read under a shared lock (claims.successor), never locked FOR UPDATE along the way (the
+    attempt's default ordering joins its conversation and job, which FOR UPDATE would lock)."""
+    job = submit(3, concurrency=1, run=False)
+    claim = claim_first(job)
+    reply = reply_for(claim)
+    with CaptureQueriesContext(connection) as queries:
+        storing.store_reply(claim, reply, then_claim_next=True)
+    locked = [q["sql"].split("FOR UPDATE", 1) for q in queries if "FOR UPDATE" in q["sql"]]
+    if connection.vendor == "postgresql":  # SQLite has no row locks (nor FOR UPDATE)
+        assert len(locked) == 2  # the attempt row; the successor, under SKIP LOCKED
+    for query, rows in locked:
+        # Every row of the join is locked unless OF names the rows meant.
+        assert 'JOIN "batch_jobs"' not in query or rows.startswith(" OF "), query
+        assert '"batch_jobs"' not in rows
+
+
 def test_a_reserved_conversation_is_claimed_with_one_update_and_keeps_its_slot(submit):
     job = submit(6, concurrency=2, run=False)
     reserved = [take_next(), take_next()]
