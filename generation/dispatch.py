@@ -111,6 +111,8 @@ def _in_flight(conversations) -> int:
 def _reserve(job: BatchJob, room: int | None) -> list[tuple[str, str]]:
     """Reserve up to the job's free slots (or `room`); each with the moment it was reserved,
     which its task carries so that a late task can tell its reservation was handed on."""
+    if _full(job):
+        return []
     job = BatchJob.objects.select_for_update().get(pk=job.pk)
     if job.status not in BatchJob.ACTIVE or job.mode != BatchJob.Mode.STANDARD:
         return []
@@ -126,6 +128,17 @@ def _reserve(job: BatchJob, room: int | None) -> list[tuple[str, str]]:
     if _mark_dispatched(candidates, now) and job.status == BatchJob.Status.PENDING:
         job.start()  # here, under the lock, not by each of the first claims at once
     return [(str(pk), now.isoformat()) for pk in candidates]
+
+
+def _full(job: BatchJob) -> bool:
+    """Every slot the job can have is in flight, seen without its lock: as many as its widest
+    width (its concurrency, or one per arm while its arms are cold). Then there is nothing
+    to reserve, and its row is not locked for nothing: every worker that stores its first
+    reply dispatches (at concurrency 12, twelve dispatches at once, each waiting for the
+    lock in turn while the stores wait behind them). A slot freed meanwhile is filled by the
+    worker that freed it (its successor, take_next, the dispatch ending its task) or the
+    sweep; a dispatch that sees room still decides under the lock."""
+    return _in_flight(job.conversations.all()) >= max(job.concurrency, len(job.arms()))
 
 
 def _candidates(job: BatchJob, count: int, arm: str | None = None) -> list:

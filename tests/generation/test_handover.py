@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from generation import claims, storing
 from generation.claude import write_conversation
-from generation.dispatch import take_next
+from generation.dispatch import dispatch, take_next
 from generation.emulator import read_request_log
 from generation.models import BatchJob, Conversation, GenerationAttempt
 from generation.signals import conversation_completed
@@ -162,6 +162,18 @@ def test_a_reserved_conversation_is_claimed_with_one_update_and_keeps_its_slot(s
     assert len(queries) == 2, [q["sql"] for q in queries]
     assert claims.claim(reserved[1], "worker-b") is not None
     assert job.conversations.live().count() == 2
+
+
+def test_a_dispatch_finding_every_slot_in_flight_locks_no_job_row(submit, settings):
+    settings.GENERATION_INLINE = False  # dispatch queues tasks
+    job = submit(6, concurrency=2, run=False)
+    assert None not in (take_next(), take_next())  # both slots are reserved
+    with CaptureQueriesContext(connection) as queries:
+        assert dispatch() == 0 and take_next() is None
+    assert not [q["sql"] for q in queries if "FOR UPDATE" in q["sql"]]
+    assert job.conversations.in_flight().count() == 2
+    Conversation.objects.filter(pk__in=job.conversations.in_flight()).update(dispatched_at=None)
+    assert dispatch() == 2  # room again: reserved under the lock, as before
 
 
 def test_a_reservation_is_not_claimed_once_its_job_is_paused(submit):
