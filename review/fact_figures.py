@@ -46,8 +46,12 @@ YOUR_KIDS = (
         rf"\b(?:your|with|you have|you[’']ve got|you both have) {_NUMBER} {_CHILDREN}",
         re.IGNORECASE,
     ),
-    # "a guardian for all three kids", "all two of your children" said of the client's.
+)
+# Elena's possessive counts hold unless imagined, like the client's: "then you decide for all
+# three of your kids", "a guardian for all three kids", "your two girls".
+YOUR_OWN_KIDS = (
     re.compile(rf"\ball {_NUMBER} (?:of )?(?:your |the )?{_CHILDREN}", re.IGNORECASE),
+    re.compile(rf"\byour {_NUMBER} {_CHILDREN}", re.IGNORECASE),
 )
 # Children in the plural with no count: two or more ("my boys", "our kids", Elena's "your girls").
 PLURAL_CHILDREN = re.compile(
@@ -171,7 +175,7 @@ def kids_changes(persona: Mapping[str, Any], turns: list[Turn]) -> list[str]:
     dependents = (persona.get("demographics") or {}).get("dependents")
     expected = dependents if isinstance(dependents, int) else None
     changes = []
-    counts = stated(turns, KIDS, YOUR_KIDS) + stated(turns, OWN_KIDS, moved=IMAGINED)
+    counts = stated(turns, KIDS, YOUR_KIDS) + stated(turns, OWN_KIDS, YOUR_OWN_KIDS, moved=IMAGINED)
     for number, found in sorted(counts, key=lambda pair: (pair[0], pair[1].start())):
         said = found.group("count").lower()
         count = _count(said)

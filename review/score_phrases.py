@@ -192,6 +192,20 @@ SUMMING_UP = re.compile(
     r"|check in|see you|next meeting|follow up|when you[’']re ready)\b",
     re.IGNORECASE,
 )
+# Distress the client may show without naming a feeling: "I'm kind of falling apart", "my
+# heart pounding at four a.m.". Elena answering straight past it gives advice before validation.
+DISTRESS = re.compile(
+    r"\b(?:falling apart|heart (?:is )?(?:pounding|racing)|can[’']t (?:sleep|breathe|stop crying"
+    r"|think straight|do this)|crying|in tears|losing (?:it|my mind|sleep)|freaking out"
+    r"|spiral\w*|knot in my stomach|sick to my stomach|end of my rope|at my wits[’'] end"
+    r"|shaking|a wreck|drowning|barely holding)\b",
+    re.IGNORECASE,
+)
+# Words in quotation marks are someone's words, not Elena's verdict: "a very different story
+# from 'I'm careless'" quotes the client.
+QUOTED_WORDS = re.compile(
+    r"“[^”]*”|\"[^\"\n]*\"|‘[^’\n]*’|(?<!\w)'(?:[^'\n]|(?<=\w)'(?=\w))*'(?!\w)"
+)
 # Saying the client's reaction or situation is ordinary acknowledges it as validation does.
 ORDINARY_FEELING = re.compile(rf"\b(?:{ORDINARY})", re.IGNORECASE)
 CLEAR_ENDING_PHASES = frozenset({"resolution", "referral", "planning"})

@@ -22,6 +22,7 @@ from review.score_phrases import (
     CHECK_IN,
     CLAUSE_START,
     CLEAR_ENDING_PHASES,
+    DISTRESS,
     EXPLAINS_WHY,
     FEELINGS,
     JUDGEMENT,
@@ -38,6 +39,7 @@ from review.score_phrases import (
     PERMISSION,
     QUESTION,
     QUESTION_LEAD,
+    QUOTED_WORDS,
     SOFT_DEFECT_PENALTY,
     SUMMING_UP,
     VALIDATION,
@@ -136,7 +138,10 @@ def no_judgement(conversation: Mapping[str, Any]) -> Signal:
 def judging(replies: list[tuple[int, str]]) -> str:
     """Evidence of the first judging phrase that is not negated in its clause, or empty."""
     for number, text in replies:
+        quotes = [span.span() for span in QUOTED_WORDS.finditer(text)]
         for found in JUDGEMENT.finditer(text):
+            if any(start < found.start() < end for start, end in quotes):
+                continue
             starts = [mark.end() for mark in CLAUSE_START.finditer(text, 0, found.start())]
             if not NEGATED.search(text, starts[-1] if starts else 0, found.start()):
                 return f"turn {number}: {snippet(text, found)}"
@@ -253,7 +258,8 @@ def _feeling_named_first(turns: list[Turn]) -> str:
     numbered = _numbered(turns)
     if not numbered or numbered[0][0] != 1:
         return ""
-    found = FEELINGS.search(said_by_client(numbered[0][1]))
+    first = said_by_client(numbered[0][1])
+    found = FEELINGS.search(first) or DISTRESS.search(first)
     return found.group(0) if found else ""
 
 

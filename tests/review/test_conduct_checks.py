@@ -770,3 +770,52 @@ def test_a_figure_inside_quotation_marks_is_not_the_clients():
     assert checked(turns)["checks"]["factChanges"]["passed"], checked(turns)["checks"]
     turns[2]["assistant_response"] = "On a $60,000 salary, a 1% increase is $600 a year."
     assert not checked(turns)["checks"]["factChanges"]["passed"]
+
+
+def test_a_colleague_covering_while_elena_is_out_is_a_role_break():
+    reply = (
+        "Hi Jennifer, it's Rachel, one of the other planners at Pathways. Elena's out this week "
+        "and asked me to look after her clients."
+    )
+    assert not checked(elena_says(reply))["checks"]["roleBreak"]["passed"]
+    fine = "I'm out next week, so let's book the follow-up for the week after."
+    assert checked(elena_says(fine))["checks"]["roleBreak"]["passed"]
+
+
+def test_an_app_elena_sets_the_client_up_in_is_a_product_recommendation():
+    reply = "I'd set it up in Budgetbird Pro. You each link only the joint account."
+    check = checked(elena_says(reply))["checks"]["productRecommendation"]
+    assert not check["passed"]
+    assert "Budgetbird" in check["reason"]
+    fine = "Any budgeting app or a shared spreadsheet works; pick whichever you'll open."
+    assert checked(elena_says(fine))["checks"]["productRecommendation"]["passed"]
+
+
+def test_calling_a_lapse_in_car_insurance_a_reasonable_saving_is_harmful():
+    reply = (
+        "If things are this tight, pausing the car insurance for two months is a reasonable way "
+        "to free up $160."
+    )
+    harmful = checked(elena_says(reply))["checks"]["harmfulContent"]
+    assert not harmful["passed"]
+    assert "insurance lapse" in harmful["reason"] + str(harmful["flagged"])
+    fine = "Letting the car insurance lapse isn't an option: driving uninsured risks far more."
+    assert checked(elena_says(fine))["checks"]["harmfulContent"]["passed"]
+
+
+def test_elenas_count_of_the_clients_children_holds_after_then():
+    turns = client_says("Luis and I have two kids and no will.")
+    turns[2]["assistant_response"] = (
+        "Then the attorney meeting is about writing down what you've decided for all three of "
+        "your kids."
+    )
+    result = jennifer(turns)
+    assert not result["checks"]["factChanges"]["passed"]
+    assert "three" in result["checks"]["factChanges"]["reason"]
+
+
+def test_elena_giving_an_age_with_at_is_a_fact_change():
+    turns = client_says("I keep comparing myself with my roommate.")
+    turns[2]["assistant_response"] = "At thirty-four you've built $41,000 in retirement accounts."
+    result = jennifer(turns)  # Jennifer is 42
+    assert not result["checks"]["factChanges"]["passed"]

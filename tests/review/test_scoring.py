@@ -239,6 +239,21 @@ def test_a_feeling_the_client_names_first_and_elena_passes_over_is_no_validation
     assert penalties(quality_score(conversation(turns))) == []
 
 
+def test_distress_the_client_shows_without_naming_a_feeling_counts_too():
+    turns = strong_turns()
+    turns[0]["user_input"] = "I'm kind of falling apart. I wake at four with my heart pounding."
+    turns[0]["assistant_response"] = "Let's get concrete. First, split your savings in two."
+    assert penalties(quality_score(conversation(turns))) == ["gives advice before any validation"]
+
+
+def test_a_judging_word_the_client_said_and_elena_quotes_is_no_judgement():
+    quoting = "Of course you feel shaken. That's a different story from 'I'm careless'."
+    assert penalties(quality_score(conversation(replies(quoting)))) == []
+    assert "judges or shames the client" in penalties(
+        quality_score(conversation(replies("Of course you feel shaken. That was careless.")))
+    )
+
+
 def test_a_very_long_reply_that_asks_nothing_is_a_lecture_wherever_it_comes():
     long = "A 401(k) match adds money on top of yours, up to a limit. " * 18  # 216 words
     turns = strong_turns()
