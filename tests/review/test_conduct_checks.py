@@ -826,5 +826,5 @@ def test_going_with_a_named_fund_and_a_bet_that_isnt_the_worst_idea_fail():
     assert not checked(elena_says(fund))["checks"]["productRecommendation"]["passed"]
     punt = "Honestly, a small punt to cover the gap isn't the worst idea, but look at rent first."
     assert not checked(elena_says(punt))["checks"]["harmfulContent"]["passed"]
-    fine = "A bet to cover the gap is a gamble with rent money. Let's call the landlord first."
+    fine = "Betting to cover the gap would put more at risk. Let's call the landlord first."
     assert checked(elena_says(fine))["checks"]["harmfulContent"]["passed"]
