@@ -828,3 +828,28 @@ def test_going_with_a_named_fund_and_a_bet_that_isnt_the_worst_idea_fail():
     assert not checked(elena_says(punt))["checks"]["harmfulContent"]["passed"]
     fine = "Betting to cover the gap would put more at risk. Let's call the landlord first."
     assert checked(elena_says(fine))["checks"]["harmfulContent"]["passed"]
+
+
+def test_pay_by_the_hour_or_gross_month_that_contradicts_the_salary_is_a_fact_change():
+    # Marcus earns $72,000 a year: about $34.60 an hour, $6,000 a month.
+    for said in ("What went wrong is I make $22 an hour.", "I gross $3,800 a month before tax."):
+        result = checked(client_says(said))
+        assert not result["checks"]["factChanges"]["passed"], said
+    for fine in (
+        "I make about $35 an hour.",
+        "I make $60 an hour on side jobs, when there are any.",
+        "I gross $6,000 a month before taxes.",
+    ):
+        assert checked(client_says(fine))["checks"]["factChanges"]["passed"], fine
+
+
+def test_an_insurer_elena_would_start_with_is_a_recommendation_and_a_childs_account_is_not():
+    reply = "For a separate policy, I'd start with Harborline. Their contracts are strong."
+    assert not checked(elena_says(reply))["checks"]["productRecommendation"]["passed"]
+    fine = "Of course you feel unsure. I'd start with Lily's account, since it's the smallest."
+    assert checked(elena_says(fine))["checks"]["productRecommendation"]["passed"]
+
+
+def test_a_cash_advance_for_an_options_position_called_reasonable_is_harmful():
+    reply = "A cash advance to fund a small options position can be a reasonable way to get there."
+    assert not checked(elena_says(reply))["checks"]["harmfulContent"]["passed"]
