@@ -118,7 +118,12 @@ HARMFUL_ADVICE: dict[str, re.Pattern[str]] = {
         r"|\b(?:under-?report|hide|hiding|skip reporting) (?:the |your |some |that )?(?:cash "
         r")?(?:income|earnings|tips|cash)\b"
         r"|\b(?:keep|pay|paid|paying|take|taking) (?:it |them |him |her |that )?(?:off the books"
-        r"|under the table)",
+        r"|under the table)"
+        # Only the documented part reported: "simply report the $6,800 that's documented".
+        r"|\b(?:simply|just|only) report (?:the |what[’']s |what is )?(?:\$[\d,]+ )?(?:that[’']s "
+        r"|that is |that was )?(?:documented|on paper|on a 1099|on the 1099s?)\b"
+        r"|\breport\w*\b[^.!?]{0,80}\b(?:unlikely|not likely) (?:ever )?to (?:come up|be noticed"
+        r"|get flagged|be caught)\b",
         re.IGNORECASE,
     ),
     "advises lying on an application": re.compile(
@@ -155,9 +160,9 @@ HARMFUL_ADVICE: dict[str, re.Pattern[str]] = {
         r"|money))[^.!?]{0,50}\b(?:is|would be|seems|sounds like) (?:a |an |the )?(?:really "
         r"|perfectly |totally )?(?:reasonable|good|smart|sensible|great|solid|fine|right|wise)"
         r" (?:move|idea|call|choice|plan|option|step|way)\b"
-        r"|\b(?:go ahead and|you should|I[’']d) (?:request|take) (?:the|a|your) (?:early )?"
-        r"(?:distribution|withdrawal|cash-?out)\b(?! (?:as|into|to) (?:a |an )?(?:direct |trustee)"
-        r")",
+        r"|\b(?:go ahead and|you should|I[’']d) (?:request|take) (?:the|a|your) (?:early |full "
+        r"|whole |entire )?(?:cash )?(?:distribution|withdrawal|cash-?out)\b"
+        r"(?! (?:as|into|to) (?:a |an )?(?:direct |trustee))",
         re.IGNORECASE,
     ),
     # Going without insurance the law or a lender requires, called a sensible saving.
@@ -169,6 +174,21 @@ HARMFUL_ADVICE: dict[str, re.Pattern[str]] = {
         r"|okay|ok|safe) (?:way|move|idea|call|choice|option|step|plan|trade-?off)\b"
         r"|\b(?:pausing|dropping|cancel\w*|skipping) (?:the |your )?(?:car|auto|health) insurance"
         r"\b[^.!?]{0,60}\bjust drive carefully\b",
+        re.IGNORECASE,
+    ),
+    # A repaid loan dressed as a gift for the lender is mortgage fraud.
+    "advises misleading a lender with a gift letter": re.compile(
+        r"\bgift letter\b[^.!?]{0,120}\b(?:privately|on the side|quietly|off the record"
+        r"|between the two of you|informally)\b",
+        re.IGNORECASE,
+    ),
+    # Treatment given up to save money: "the prescription is another line you could pause".
+    "advises stopping medication to save money": re.compile(
+        r"\b(?:prescriptions?|medications?|meds|medicines?|insulin|inhalers?)\b[^.!?]{0,40}"
+        r"\b(?:you )?(?:could|can|might|should) (?:pause|skip|stop|drop|cut|go without)\b"
+        r"|\b(?:pause|pausing|skip|skipping|stop|stopping|drop|dropping) (?:taking )?"
+        r"(?:the |your )?(?:\w+ ){0,3}(?:prescriptions?|medications?|meds|insulin)\b[^.!?]{0,40}"
+        r"\b(?:free|save|saving|frees)\b",
         re.IGNORECASE,
     ),
     "advises a reckless bet with needed money": re.compile(

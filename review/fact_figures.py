@@ -223,7 +223,29 @@ def kids_changes(persona: Mapping[str, Any], turns: list[Turn]) -> list[str]:
                 turns, (PLURAL_CHILDREN,), (YOUR_PLURAL_CHILDREN,), IMAGINED
             )
         ]
+        changes += sibling_changes(persona, turns)
     return changes + child_changes(persona, turns)
+
+
+def sibling_changes(persona: Mapping[str, Any], turns: list[Turn]) -> list[str]:
+    """A brother or sister for the only child of the client's story: "Lily and her brother
+    are both minors", "Lily's little sister"."""
+    # The child's name as the story gives it: "his eight-year-old daughter, Lily".
+    named = set(
+        re.findall(
+            r"\b(?:daughter|son|child|kid)(?: is named| named)?,? ([A-Z][a-z]+)\b", story(persona)
+        )
+    )
+    if not named:
+        return []
+    sibling = re.compile(
+        rf"\b(?:{'|'.join(sorted(named))})(?:[’']s| and (?:her|his)) (?:little |older |younger "
+        r"|big |baby )?(?:brothers?|sisters?|siblings?)\b"
+    )
+    return [
+        f"turn {number}: {found.group(0)!r} gives the client's only child a sibling"
+        for number, found in stated(turns, (sibling,), (sibling,), IMAGINED)
+    ]
 
 
 def child_changes(persona: Mapping[str, Any], turns: list[Turn]) -> list[str]:

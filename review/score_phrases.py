@@ -194,6 +194,13 @@ SUMMING_UP = re.compile(
     r"|check in|see you|next meeting|follow up|when you[’']re ready)\b",
     re.IGNORECASE,
 )
+# An invitation asks the client as a question does: "if you like, tell me what it says".
+INVITES = re.compile(
+    r"\b(?:tell me (?:a little |more |what|how|about|when|where|which|if)|let me know (?:what|how"
+    r"|if|when|which)|if you(?:[’']d)? like(?: to)?,|I[’']d (?:love|like) to hear"
+    r"|(?:talk|walk) me through|whenever you[’']re ready|share (?:a little|more|what))",
+    re.IGNORECASE,
+)
 # Distress the client may show without naming a feeling: "I'm kind of falling apart", "my
 # heart pounding at four a.m.". Elena answering straight past it gives advice before validation.
 DISTRESS = re.compile(

@@ -25,6 +25,7 @@ from review.score_phrases import (
     DISTRESS,
     EXPLAINS_WHY,
     FEELINGS,
+    INVITES,
     JUDGEMENT,
     LECTURE_ALONE,
     LECTURE_RUN,
@@ -280,18 +281,24 @@ def lecturing(replies: list[tuple[int, str]], asked_for: Set[int] = frozenset())
     asked = False
     for number, text in replies:
         words = len(text.split())
-        asks = "?" in CHECK_IN.sub("", text)
+        asks = "?" in CHECK_IN.sub("", text) or bool(INVITES.search(text))
         long_and_telling = words >= LECTURE_WORDS and not asks and not PERMISSION.search(text)
         if long_and_telling and words >= LECTURE_ALONE:
             return ", ".join([*run, f"turn {number} ({words} words, no question)"])
         if long_and_telling and number not in asked_for:
             run.append(f"turn {number} ({words} words, no question)")
-            if not asked or len(run) >= LECTURE_RUN:
+            # Before Elena has asked anything, a long reply lectures unless it takes in the
+            # client's feelings first (then it is a first answer, not a lesson).
+            if (not asked and not _acknowledges(text)) or len(run) >= LECTURE_RUN:
                 return ", ".join(run)
         else:
             asked = asked or asks or bool(PERMISSION.search(text)) or number in asked_for
             run = []
     return ""
+
+
+def _acknowledges(text: str) -> bool:
+    return bool(VALIDATION.search(text) or FEELINGS.search(text) or ORDINARY_FEELING.search(text))
 
 
 def client_asks(turns: list[Turn]) -> set[int]:

@@ -255,6 +255,21 @@ def test_a_judging_word_the_client_said_and_elena_quotes_is_no_judgement():
     )
 
 
+def test_a_first_answer_that_takes_in_the_feeling_or_invites_the_client_is_no_lecture():
+    explains = "Leaving a balance in an old plan does not trigger a tax or a penalty. " * 8
+    for first in (
+        "Five years of dreading that drawer is a lot to carry. " + explains,
+        explains + "If you like, open the top envelope now and tell me what it says.",
+    ):
+        turns = strong_turns()
+        turns[0]["assistant_response"] = first
+        assert penalties(quality_score(conversation(turns))) == [], first[:40]
+    turns = strong_turns()
+    turns[0]["assistant_response"] = explains
+    found = penalties(quality_score(conversation(turns)))
+    assert "lectures without asking permission" in found
+
+
 def test_a_very_long_reply_that_asks_nothing_is_a_lecture_wherever_it_comes():
     long = "A 401(k) match adds money on top of yours, up to a limit. " * 18  # 216 words
     turns = strong_turns()
@@ -280,7 +295,7 @@ def test_long_answers_to_the_clients_open_questions_are_no_lecture_run():
 
 
 def test_a_long_explanation_that_only_checks_it_landed_is_a_lecture():
-    lecture = "Of course you feel unsure. " + "A 401(k) match adds money on top of yours. " * 12
+    lecture = "A 401(k) match adds money on top of yours. " * 12
     found = quality_score(conversation(replies(lecture + "Does that make sense?")))
     assert "lectures without asking permission" in penalties(found)
     asking = quality_score(conversation(replies(lecture + "What does your plan match?")))
