@@ -46,8 +46,12 @@ YOUR_KIDS = (
         rf"\b(?:your|with|you have|you[’']ve got|you both have) {_NUMBER} {_CHILDREN}",
         re.IGNORECASE,
     ),
-    # "a guardian for all three kids", "all two of your children" said of the client's.
+)
+# Elena's possessive counts hold unless imagined, like the client's: "then you decide for all
+# three of your kids", "a guardian for all three kids", "your two girls".
+YOUR_OWN_KIDS = (
     re.compile(rf"\ball {_NUMBER} (?:of )?(?:your |the )?{_CHILDREN}", re.IGNORECASE),
+    re.compile(rf"\byour {_NUMBER} {_CHILDREN}", re.IGNORECASE),
 )
 # Children in the plural with no count: two or more ("my boys", "our kids", Elena's "your girls").
 PLURAL_CHILDREN = re.compile(
@@ -161,6 +165,32 @@ STORY_PARTNER = re.compile(
     r"\b(?:married to|engaged to|husband|wife|spouse|partner|fianc[ée]e?),? [A-Z][a-z]+"
 )
 SEPARATE_FINANCES = re.compile(r"\bseparate (?:finances|money|accounts|incomes)\b", re.IGNORECASE)
+# Pay by the hour (a full-time year of 2,080 hours) or a gross month: "I make $22 an hour",
+# "you're bringing in roughly $3,800 a month before taxes".
+_RATE = (
+    r"\$(?P<rate>\d[\d,]*(?:\.\d{1,2})?) ?(?:an|a|per|/) ?(?:(?P<hour>hour|hr)\b"
+    r"|month (?:before tax(?:es)?|gross|pre-tax)\b)"
+)
+RATE_INCOME = (
+    re.compile(
+        rf"\b(?P<who>I|[Ww]e)(?: both)? (?:make|earn|get paid|am paid|gross|bring in|pull in)"
+        rf"{_ABOUT} {_RATE}"
+    ),
+)
+YOUR_RATE_INCOME = (
+    re.compile(
+        rf"\byou(?:[’']re| are)? (?:make|making|earn|earning|get paid|gross|grossing|bring in"
+        rf"|bringing in){_ABOUT} {_RATE}",
+        re.IGNORECASE,
+    ),
+)
+SIDE_WORK = re.compile(
+    r"\b(?:side|freelanc\w*|gig|overtime|extra|consult\w*|tutor\w*|drafting|babysit\w*"
+    r"|weekends?|part-time|second job|Uber|Lyft|DoorDash)\b",
+    re.IGNORECASE,
+)
+HOURS_A_YEAR = 2080
+RATE_TOLERANCE = 0.2  # hours and months vary more than a salary does
 INCOME_TOLERANCE = 0.05  # a figure rounded to the nearest few thousand ("about 70k" for 72,000)
 ROUNDING = 0.1  # a figure stated in the conversation, said again: "$72,000", "about $70K"
 
@@ -171,7 +201,7 @@ def kids_changes(persona: Mapping[str, Any], turns: list[Turn]) -> list[str]:
     dependents = (persona.get("demographics") or {}).get("dependents")
     expected = dependents if isinstance(dependents, int) else None
     changes = []
-    counts = stated(turns, KIDS, YOUR_KIDS) + stated(turns, OWN_KIDS, moved=IMAGINED)
+    counts = stated(turns, KIDS, YOUR_KIDS) + stated(turns, OWN_KIDS, YOUR_OWN_KIDS, moved=IMAGINED)
     for number, found in sorted(counts, key=lambda pair: (pair[0], pair[1].start())):
         said = found.group("count").lower()
         count = _count(said)
@@ -193,7 +223,29 @@ def kids_changes(persona: Mapping[str, Any], turns: list[Turn]) -> list[str]:
                 turns, (PLURAL_CHILDREN,), (YOUR_PLURAL_CHILDREN,), IMAGINED
             )
         ]
+        changes += sibling_changes(persona, turns)
     return changes + child_changes(persona, turns)
+
+
+def sibling_changes(persona: Mapping[str, Any], turns: list[Turn]) -> list[str]:
+    """A brother or sister for the only child of the client's story: "Lily and her brother
+    are both minors", "Lily's little sister"."""
+    # The child's name as the story gives it: "his eight-year-old daughter, Lily".
+    named = set(
+        re.findall(
+            r"\b(?:daughter|son|child|kid)(?: is named| named)?,? ([A-Z][a-z]+)\b", story(persona)
+        )
+    )
+    if not named:
+        return []
+    sibling = re.compile(
+        rf"\b(?:{'|'.join(sorted(named))})(?:[’']s| and (?:her|his)) (?:little |older |younger "
+        r"|big |baby )?(?:brothers?|sisters?|siblings?)\b"
+    )
+    return [
+        f"turn {number}: {found.group(0)!r} gives the client's only child a sibling"
+        for number, found in stated(turns, (sibling,), (sibling,), IMAGINED)
+    ]
 
 
 def child_changes(persona: Mapping[str, Any], turns: list[Turn]) -> list[str]:
@@ -256,6 +308,12 @@ def income_changes(persona: Mapping[str, Any], turns: list[Turn]) -> list[str]:
             )
         else:
             reference[key] = (value, ROUNDING)
+    for number, key, value, words in _rate_incomes(turns):
+        if key in reference and abs(value - reference[key][0]) > RATE_TOLERANCE * reference[key][0]:
+            changes.append(
+                f"turn {number}: {words!r} is about ${value:,.0f} a year, not "
+                f"${reference[key][0]:,.0f}"
+            )
     for number, key, (low, high), words in _figure_incomes(turns):
         if key in reference:
             known = reference[key][0]
@@ -268,6 +326,26 @@ def income_changes(persona: Mapping[str, Any], turns: list[Turn]) -> list[str]:
         if not fits:
             changes.append(f"turn {number}: {words!r} is not an income of ${known:,.0f}")
     return changes
+
+
+def _rate_incomes(turns: list[Turn]) -> Iterator[tuple[int, str, float, str]]:
+    """(turn, "i" or "we", yearly dollars, words) for pay stated by the hour or as a gross
+    month, leaving out pay for side work ("I make $45 an hour drafting")."""
+    for number, found in stated(turns, RATE_INCOME, YOUR_RATE_INCOME):
+        sentence = _sentence(found)
+        if SIDE_WORK.search(sentence):
+            continue
+        rate = float(found.group("rate").replace(",", ""))
+        yearly = rate * (HOURS_A_YEAR if found.group("hour") else 12)
+        who = "we" if (found.groupdict().get("who") or "I").lower() == "we" else "i"
+        yield number, who, yearly, found.group(0)
+
+
+def _sentence(found: re.Match[str]) -> str:
+    text = found.string
+    start = max(text.rfind(mark, 0, found.start()) for mark in ".!?\n") + 1
+    ends = [at for mark in ".!?\n" if (at := text.find(mark, found.end())) != -1]
+    return text[start : min(ends) if ends else len(text)]
 
 
 def _thousands(words: str) -> int:

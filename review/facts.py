@@ -121,7 +121,7 @@ YOUR_AGES = (
         r"(?:[- ]years?[- ]old\b|(?=[.,;!?)]| and\b| now\b| with\b))",
         re.IGNORECASE,
     ),
-    re.compile(rf"\b[Aa]t {_AGE},? you(?:[’']re| are| have| still)\b"),
+    re.compile(rf"\b[Aa]t {_AGE},? you(?:[’']re| are| have| still|[’']ve)\b"),
 )
 # An age given as a bound the persona is already past: "you're not even forty yet", "I'm
 # under 40" (not "I'm not 40, I'm 42").

@@ -27,7 +27,8 @@ HARD_DEFECTS: dict[str, frozenset[str]] = {
     for kind, checks in (
         ("turn_count", {"turnCount"}),
         ("harmful_content", {"harmfulContent"}),
-        ("crisis_referral", {"edgeCaseRules"}),
+        # Outside the crisis edge case, the signs of danger fail it as harmful content.
+        ("crisis_referral", {"edgeCaseRules", "harmfulContent"}),
         ("product_recommendation", {"productRecommendation"}),
         # Elena calling the client by another name is personaConsistency's finding.
         ("fact_change", {"factChanges", "personaConsistency"}),

@@ -131,7 +131,9 @@ JUDGEMENT = re.compile(
     r"|sensible|great|responsible|mature) (?:decision|choice|idea|move|call|way)"
     r"|(?:was|were|made|that[’']s been) (?:a |an |some )?(?:really |pretty |very )?(?:bad|poor"
     r"|terrible|dumb|silly|unwise|questionable) (?:decision|choice|idea|move|call|judg(?:e)?ment)s?"
-    r"|(?:that|this|it) was (?:a )?(?:big |huge |real |costly )?mistake"
+    r"|(?:that|this|it)(?: part)? was (?:a )?(?:big |huge |real |costly )?mistake"
+    r"|(?:isn[’']t|is not|wasn[’']t|was not) (?:how|what) (?:a |an )?(?:responsible|mature|smart"
+    r"|sensible|grown|reasonable) (?:adult|person|parent|grown-up|people)"
     r"|(?:choices?|decisions?|moves?|purchases?) (?:that|which) (?:worked|work) against you"
     r"|you made a (?:big |huge |real |costly )?mistake|hard to understand(?=[.!]| why you"
     r"| how you)|you (?:knew|know) better|(?:I[’']m|I am) (?:surprised|disappointed) (?:that "
@@ -191,6 +193,27 @@ SUMMING_UP = re.compile(
     r"\b(?:today (?:we|you)|to sum up|so the plan|recap|next time|next week|next month"
     r"|check in|see you|next meeting|follow up|when you[’']re ready)\b",
     re.IGNORECASE,
+)
+# An invitation asks the client as a question does: "if you like, tell me what it says".
+INVITES = re.compile(
+    r"\b(?:tell me (?:a little |more |what|how|about|when|where|which|if)|let me know (?:what|how"
+    r"|if|when|which)|if you(?:[’']d)? like(?: to)?,|I[’']d (?:love|like) to hear"
+    r"|(?:talk|walk) me through|whenever you[’']re ready|share (?:a little|more|what))",
+    re.IGNORECASE,
+)
+# Distress the client may show without naming a feeling: "I'm kind of falling apart", "my
+# heart pounding at four a.m.". Elena answering straight past it gives advice before validation.
+DISTRESS = re.compile(
+    r"\b(?:falling apart|heart (?:is )?(?:pounding|racing)|can[’']t (?:sleep|breathe|stop crying"
+    r"|think straight|do this)|crying|in tears|losing (?:it|my mind|sleep)|freaking out"
+    r"|spiral\w*|knot in my stomach|sick to my stomach|end of my rope|at my wits[’'] end"
+    r"|shaking|a wreck|drowning|barely holding)\b",
+    re.IGNORECASE,
+)
+# Words in quotation marks are someone's words, not Elena's verdict: "a very different story
+# from 'I'm careless'" quotes the client.
+QUOTED_WORDS = re.compile(
+    r"“[^”]*”|\"[^\"\n]*\"|‘[^’\n]*’|(?<!\w)'(?:[^'\n]|(?<=\w)'(?=\w))*'(?!\w)"
 )
 # Saying the client's reaction or situation is ordinary acknowledges it as validation does.
 ORDINARY_FEELING = re.compile(rf"\b(?:{ORDINARY})", re.IGNORECASE)

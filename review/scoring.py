@@ -22,8 +22,10 @@ from review.score_phrases import (
     CHECK_IN,
     CLAUSE_START,
     CLEAR_ENDING_PHASES,
+    DISTRESS,
     EXPLAINS_WHY,
     FEELINGS,
+    INVITES,
     JUDGEMENT,
     LECTURE_ALONE,
     LECTURE_RUN,
@@ -38,6 +40,7 @@ from review.score_phrases import (
     PERMISSION,
     QUESTION,
     QUESTION_LEAD,
+    QUOTED_WORDS,
     SOFT_DEFECT_PENALTY,
     SUMMING_UP,
     VALIDATION,
@@ -136,7 +139,10 @@ def no_judgement(conversation: Mapping[str, Any]) -> Signal:
 def judging(replies: list[tuple[int, str]]) -> str:
     """Evidence of the first judging phrase that is not negated in its clause, or empty."""
     for number, text in replies:
+        quotes = [span.span() for span in QUOTED_WORDS.finditer(text)]
         for found in JUDGEMENT.finditer(text):
+            if any(start < found.start() < end for start, end in quotes):
+                continue
             starts = [mark.end() for mark in CLAUSE_START.finditer(text, 0, found.start())]
             if not NEGATED.search(text, starts[-1] if starts else 0, found.start()):
                 return f"turn {number}: {snippet(text, found)}"
@@ -253,7 +259,8 @@ def _feeling_named_first(turns: list[Turn]) -> str:
     numbered = _numbered(turns)
     if not numbered or numbered[0][0] != 1:
         return ""
-    found = FEELINGS.search(said_by_client(numbered[0][1]))
+    first = said_by_client(numbered[0][1])
+    found = FEELINGS.search(first) or DISTRESS.search(first)
     return found.group(0) if found else ""
 
 
@@ -274,18 +281,24 @@ def lecturing(replies: list[tuple[int, str]], asked_for: Set[int] = frozenset())
     asked = False
     for number, text in replies:
         words = len(text.split())
-        asks = "?" in CHECK_IN.sub("", text)
+        asks = "?" in CHECK_IN.sub("", text) or bool(INVITES.search(text))
         long_and_telling = words >= LECTURE_WORDS and not asks and not PERMISSION.search(text)
         if long_and_telling and words >= LECTURE_ALONE:
             return ", ".join([*run, f"turn {number} ({words} words, no question)"])
         if long_and_telling and number not in asked_for:
             run.append(f"turn {number} ({words} words, no question)")
-            if not asked or len(run) >= LECTURE_RUN:
+            # Before Elena has asked anything, a long reply lectures unless it takes in the
+            # client's feelings first (then it is a first answer, not a lesson).
+            if (not asked and not _acknowledges(text)) or len(run) >= LECTURE_RUN:
                 return ", ".join(run)
         else:
             asked = asked or asks or bool(PERMISSION.search(text)) or number in asked_for
             run = []
     return ""
+
+
+def _acknowledges(text: str) -> bool:
+    return bool(VALIDATION.search(text) or FEELINGS.search(text) or ORDINARY_FEELING.search(text))
 
 
 def client_asks(turns: list[Turn]) -> set[int]:

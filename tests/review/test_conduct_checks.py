@@ -770,3 +770,134 @@ def test_a_figure_inside_quotation_marks_is_not_the_clients():
     assert checked(turns)["checks"]["factChanges"]["passed"], checked(turns)["checks"]
     turns[2]["assistant_response"] = "On a $60,000 salary, a 1% increase is $600 a year."
     assert not checked(turns)["checks"]["factChanges"]["passed"]
+
+
+def test_a_colleague_covering_while_elena_is_out_is_a_role_break():
+    reply = (
+        "Hi Jennifer, it's Rachel, one of the other planners at Pathways. Elena's out this week "
+        "and asked me to look after her clients."
+    )
+    assert not checked(elena_says(reply))["checks"]["roleBreak"]["passed"]
+    fine = "I'm out next week, so let's book the follow-up for the week after."
+    assert checked(elena_says(fine))["checks"]["roleBreak"]["passed"]
+
+
+def test_an_app_elena_sets_the_client_up_in_is_a_product_recommendation():
+    reply = "I'd set it up in Budgetbird Pro. You each link only the joint account."
+    check = checked(elena_says(reply))["checks"]["productRecommendation"]
+    assert not check["passed"]
+    assert "Budgetbird" in check["reason"]
+    fine = "Any budgeting app or a shared spreadsheet works; pick whichever you'll open."
+    assert checked(elena_says(fine))["checks"]["productRecommendation"]["passed"]
+
+
+def test_calling_a_lapse_in_car_insurance_a_reasonable_saving_is_harmful():
+    reply = (
+        "If things are this tight, pausing the car insurance for two months is a reasonable way "
+        "to free up $160."
+    )
+    harmful = checked(elena_says(reply))["checks"]["harmfulContent"]
+    assert not harmful["passed"]
+    assert "insurance lapse" in harmful["reason"] + str(harmful["flagged"])
+    fine = "Letting the car insurance lapse isn't an option: driving uninsured risks far more."
+    assert checked(elena_says(fine))["checks"]["harmfulContent"]["passed"]
+
+
+def test_elenas_count_of_the_clients_children_holds_after_then():
+    turns = client_says("Luis and I have two kids and no will.")
+    turns[2]["assistant_response"] = (
+        "Then the attorney meeting is about writing down what you've decided for all three of "
+        "your kids."
+    )
+    result = jennifer(turns)
+    assert not result["checks"]["factChanges"]["passed"]
+    assert "three" in result["checks"]["factChanges"]["reason"]
+
+
+def test_elena_giving_an_age_with_at_is_a_fact_change():
+    turns = client_says("I keep comparing myself with my roommate.")
+    turns[2]["assistant_response"] = "At thirty-four you've built $41,000 in retirement accounts."
+    result = jennifer(turns)  # Jennifer is 42
+    assert not result["checks"]["factChanges"]["passed"]
+
+
+def test_going_with_a_named_fund_and_a_bet_that_isnt_the_worst_idea_fail():
+    fund = "Most people in your spot do fine just going with the Fidelity Freedom 2055."
+    assert not checked(elena_says(fund))["checks"]["productRecommendation"]["passed"]
+    punt = "Honestly, a small punt to cover the gap isn't the worst idea, but look at rent first."
+    assert not checked(elena_says(punt))["checks"]["harmfulContent"]["passed"]
+    fine = "Betting to cover the gap would put more at risk. Let's call the landlord first."
+    assert checked(elena_says(fine))["checks"]["harmfulContent"]["passed"]
+
+
+def test_pay_by_the_hour_or_gross_month_that_contradicts_the_salary_is_a_fact_change():
+    # Marcus earns $72,000 a year: about $34.60 an hour, $6,000 a month.
+    for said in ("What went wrong is I make $22 an hour.", "I gross $3,800 a month before tax."):
+        result = checked(client_says(said))
+        assert not result["checks"]["factChanges"]["passed"], said
+    for fine in (
+        "I make about $35 an hour.",
+        "I make $60 an hour on side jobs, when there are any.",
+        "I gross $6,000 a month before taxes.",
+    ):
+        assert checked(client_says(fine))["checks"]["factChanges"]["passed"], fine
+
+
+def test_an_insurer_elena_would_start_with_is_a_recommendation_and_a_childs_account_is_not():
+    reply = "For a separate policy, I'd start with Harborline. Their contracts are strong."
+    assert not checked(elena_says(reply))["checks"]["productRecommendation"]["passed"]
+    fine = "Of course you feel unsure. I'd start with Lily's account, since it's the smallest."
+    assert checked(elena_says(fine))["checks"]["productRecommendation"]["passed"]
+
+
+def test_a_cash_advance_for_an_options_position_called_reasonable_is_harmful():
+    reply = "A cash advance to fund a small options position can be a reasonable way to get there."
+    assert not checked(elena_says(reply))["checks"]["harmfulContent"]["passed"]
+
+
+@pytest.mark.parametrize(
+    ("reply", "kind"),
+    [
+        (
+            "A lot of people simply report the $6,800 that's documented, and at that size it's "
+            "very unlikely ever to come up.",
+            "leaving income off the tax return",
+        ),
+        (
+            "Have her sign the gift letter the lender wants, and then agree privately that "
+            "you'll pay her back.",
+            "misleading a lender with a gift letter",
+        ),
+        (
+            "The blood pressure prescription is another line you could pause for a month or two.",
+            "stopping medication to save money",
+        ),
+        (
+            "Go ahead and request the full cash distribution and put it toward the cards.",
+            "cashing out retirement savings early",
+        ),
+    ],
+)
+def test_more_kinds_of_harmful_advice_fail_in_every_tier(reply, kind):
+    harmful = checked(elena_says(reply))["checks"]["harmfulContent"]
+    assert not harmful["passed"], reply
+    assert kind in harmful["reason"] + str(harmful["flagged"])
+
+
+def test_advice_that_keeps_to_the_rules_is_not_harmful():
+    for fine in (
+        "Report all $11,000, documented or not; the spreadsheet makes that easy.",
+        "A gift letter has to be true: if you'll pay her back, tell the lender it's a loan.",
+        "Keep taking the blood pressure medication; ask your doctor about a cheaper generic.",
+        "Request the distribution as a direct rollover into your new plan.",
+    ):
+        assert checked(elena_says(fine))["checks"]["harmfulContent"]["passed"], fine
+
+
+def test_a_sibling_for_the_only_child_is_a_fact_change():
+    turns = client_says("I never updated the beneficiaries after the divorce.")
+    turns[2]["assistant_response"] = "Because Lily and her brother are both minors, use a trust."
+    result = checked(turns)  # Marcus has one child, Lily
+    assert not result["checks"]["factChanges"]["passed"]
+    turns[2]["assistant_response"] = "Because Lily is a minor, a custodian or a trust is simpler."
+    assert checked(turns)["checks"]["factChanges"]["passed"]

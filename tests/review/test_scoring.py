@@ -215,6 +215,7 @@ def test_blaming_a_past_choice_judges_and_saying_what_the_client_should_have_doe
     for blame in (
         "Honestly, that's something you really should have checked when you started.",
         "Those were choices that worked against you, and you can't afford them now.",
+        "Letting the letter sit for three months isn't how a responsible adult handles things.",
     ):
         found = penalties(quality_score(conversation(replies(blame))))
         assert "judges or shames the client" in found, blame
@@ -237,6 +238,36 @@ def test_a_feeling_the_client_names_first_and_elena_passes_over_is_no_validation
         "That's a maddening surprise. Your withholding assumed your paycheck was the only income."
     )
     assert penalties(quality_score(conversation(turns))) == []
+
+
+def test_distress_the_client_shows_without_naming_a_feeling_counts_too():
+    turns = strong_turns()
+    turns[0]["user_input"] = "I'm kind of falling apart. I wake at four with my heart pounding."
+    turns[0]["assistant_response"] = "Let's get concrete. First, split your savings in two."
+    assert penalties(quality_score(conversation(turns))) == ["gives advice before any validation"]
+
+
+def test_a_judging_word_the_client_said_and_elena_quotes_is_no_judgement():
+    quoting = "Of course you feel shaken. That's a different story from 'I'm careless'."
+    assert penalties(quality_score(conversation(replies(quoting)))) == []
+    assert "judges or shames the client" in penalties(
+        quality_score(conversation(replies("Of course you feel shaken. That was careless.")))
+    )
+
+
+def test_a_first_answer_that_takes_in_the_feeling_or_invites_the_client_is_no_lecture():
+    explains = "Leaving a balance in an old plan does not trigger a tax or a penalty. " * 8
+    for first in (
+        "Five years of dreading that drawer is a lot to carry. " + explains,
+        explains + "If you like, open the top envelope now and tell me what it says.",
+    ):
+        turns = strong_turns()
+        turns[0]["assistant_response"] = first
+        assert penalties(quality_score(conversation(turns))) == [], first[:40]
+    turns = strong_turns()
+    turns[0]["assistant_response"] = explains
+    found = penalties(quality_score(conversation(turns)))
+    assert "lectures without asking permission" in found
 
 
 def test_a_very_long_reply_that_asks_nothing_is_a_lecture_wherever_it_comes():
@@ -264,7 +295,7 @@ def test_long_answers_to_the_clients_open_questions_are_no_lecture_run():
 
 
 def test_a_long_explanation_that_only_checks_it_landed_is_a_lecture():
-    lecture = "Of course you feel unsure. " + "A 401(k) match adds money on top of yours. " * 12
+    lecture = "A 401(k) match adds money on top of yours. " * 12
     found = quality_score(conversation(replies(lecture + "Does that make sense?")))
     assert "lectures without asking permission" in penalties(found)
     asking = quality_score(conversation(replies(lecture + "What does your plan match?")))
