@@ -157,8 +157,9 @@ YOUR_INCOME = (
     re.compile(
         rf"\byou(?P<both> two| both)? (?:make|earn|bring in|gross){_ABOUT} {_AMOUNT}{_YEARLY}"
     ),
-    # "On $95,000 a year, that payment fits", "on a $68,000 salary".
-    re.compile(rf"\b[Oo]n (?:your )?{_ABOUT.strip()}{_AMOUNT} (?:a|per) year\b"),
+    # "On your $95,000 a year, that payment fits", "on a $68,000 salary".
+    # Without "your" the year's figure may be any income ("On $26,000 a year from drafting").
+    re.compile(rf"\b[Oo]n your {_ABOUT.strip()}{_AMOUNT} (?:a|per) year\b"),
     re.compile(rf"\b[Oo]n (?:a|your) {_AMOUNT} (?:a year )?(?:salary|income)\b"),
 )
 STORY_PARTNER = re.compile(

@@ -135,6 +135,10 @@ JUDGEMENT = re.compile(
     r"|(?:isn[’']t|is not|wasn[’']t|was not) (?:how|what) (?:a |an )?(?:responsible|mature|smart"
     r"|sensible|grown|reasonable) (?:adult|person|parent|grown-up|people)"
     r"|(?:choices?|decisions?|moves?|purchases?) (?:that|which) (?:worked|work) against you"
+    # Duty held over the client: "isn't something a parent should leave", "isn't fair to her".
+    r"|(?:isn[’']t|is not) something a (?:parent|responsible adult|grown-up|grown adult) should"
+    r"|(?:isn[’']t|is not|wasn[’']t|was not) fair to (?:her|him|them|your (?:kids|children"
+    r"|daughter|son|family|partner|wife|husband))\b"
     r"|you made a (?:big |huge |real |costly )?mistake|hard to understand(?=[.!]| why you"
     r"| how you)|you (?:knew|know) better|(?:I[’']m|I am) (?:surprised|disappointed) (?:that "
     r"|in )?you|of all people|no one (?:forced|made) you|you (?:should|ought to|could) have "

@@ -216,6 +216,7 @@ def test_blaming_a_past_choice_judges_and_saying_what_the_client_should_have_doe
         "Honestly, that's something you really should have checked when you started.",
         "Those were choices that worked against you, and you can't afford them now.",
         "Letting the letter sit for three months isn't how a responsible adult handles things.",
+        "This isn't something a parent should leave for someday; it isn't fair to her.",
     ):
         found = penalties(quality_score(conversation(replies(blame))))
         assert "judges or shames the client" in found, blame
