@@ -13,8 +13,9 @@ from typing import Any
 from eidataset.emotions import canonical
 from eidataset.rules import evaluate_rules, rule_errors
 from generation.schema import MAX_TURNS, MIN_TURNS
-from review.conduct import empty_replies, harmful_advice, product_recommendation, role_break
+from review.conduct import empty_replies, product_recommendation, role_break
 from review.facts import address_changes, fact_changes
+from review.harmful_advice import harmful_advice
 from review.judge_defects import judge_defects
 from review.judge_score import with_judge
 from review.labelled import JUDGE_CHECK
