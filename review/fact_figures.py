@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from review.statements import IMAGINED, Turn, stated, story
+from review.statements import IMAGINED, Turn, sentence_of, stated, story
 
 COUNTS = {"no": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 _NUMBER = r"(?P<count>no|one|two|three|four|five|six|\d)"
@@ -333,20 +333,13 @@ def _rate_incomes(turns: list[Turn]) -> Iterator[tuple[int, str, float, str]]:
     """(turn, "i" or "we", yearly dollars, words) for pay stated by the hour or as a gross
     month, leaving out pay for side work ("I make $45 an hour drafting")."""
     for number, found in stated(turns, RATE_INCOME, YOUR_RATE_INCOME):
-        sentence = _sentence(found)
+        sentence = sentence_of(found.string, found)
         if SIDE_WORK.search(sentence):
             continue
         rate = float(found.group("rate").replace(",", ""))
         yearly = rate * (HOURS_A_YEAR if found.group("hour") else 12)
         who = "we" if (found.groupdict().get("who") or "I").lower() == "we" else "i"
         yield number, who, yearly, found.group(0)
-
-
-def _sentence(found: re.Match[str]) -> str:
-    text = found.string
-    start = max(text.rfind(mark, 0, found.start()) for mark in ".!?\n") + 1
-    ends = [at for mark in ".!?\n" if (at := text.find(mark, found.end())) != -1]
-    return text[start : min(ends) if ends else len(text)]
 
 
 def _thousands(words: str) -> int:

@@ -8,6 +8,7 @@ these; the client's words and what she quotes from a document are not her advice
 import re
 
 from review.conduct import SENTENCE, _declined
+from review.statements import sentence_of
 
 # Advice from Elena that would harm the client or break the law, whatever the tier: the
 # client's words and what she quotes from a document are not her advice, and a clause that
@@ -135,8 +136,8 @@ def harmful_advice(text: str) -> list[tuple[str, str]]:
         for kind, pattern in HARMFUL_ADVICE.items()
         for found in pattern.finditer(text)
         if not _declined(text, found.start())
-        and (kind != NEEDS_TAX_WORDS or TAX_WORDS.search(_sentence(text, found)))
-        and (kind not in SPECULATION or not _cautions(_sentence(text, found)))
+        and (kind != NEEDS_TAX_WORDS or TAX_WORDS.search(sentence_of(text, found)))
+        and (kind not in SPECULATION or not _cautions(sentence_of(text, found)))
     ] + endorsed_risks(text)
 
 
@@ -179,10 +180,3 @@ def endorsed_risks(text: str) -> list[tuple[str, str]]:
 def _cautions(sentence: str) -> bool:
     """A warning, unless its only negation is the double one of "isn't a bad way"."""
     return bool(CAUTION.search(re.sub(r"\b(?:is|was)n[’']t (?:a )?bad\b", "", sentence)))
-
-
-def _sentence(text: str, found: re.Match[str]) -> str:
-    """The sentence holding the match."""
-    start = max(text.rfind(mark, 0, found.start()) for mark in ".!?\n") + 1
-    ends = [at for mark in ".!?\n" if (at := text.find(mark, found.end())) >= 0]
-    return text[start : min(ends, default=len(text))]

@@ -90,3 +90,10 @@ def stated(
                 if now(text, match, moved)
             ]
     return found
+
+
+def sentence_of(text: str, found: re.Match[str]) -> str:
+    """The sentence holding the match."""
+    start = max(text.rfind(mark, 0, found.start()) for mark in ".!?\n") + 1
+    ends = [at for mark in ".!?\n" if (at := text.find(mark, found.end())) >= 0]
+    return text[start : min(ends, default=len(text))]
